@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C API of the msocket module that the kernel crate's bindings lack;
+ * bindgen reads this header (see Kbuild and bindgen_allowlist).
+ */
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/miscdevice.h>
+#include <linux/namei.h>
+#include <linux/net.h>
+#include <linux/file.h>
+#include <net/net_namespace.h>
+#include <linux/msocket.h>
+
+#include "helpers.h"
+
+/* Macros bindgen cannot evaluate, as constants it can. */
+const u32 MSOCKET_CONST_IOC_SOCKET = MSOCKET_IOC_SOCKET;
+const u32 MSOCKET_CONST_IOC_MKSTACK = MSOCKET_IOC_MKSTACK;
+const u32 MSOCKET_CONST_STACKFS_IOC_NETNS_FD = STACKFS_IOC_NETNS_FD;
+const u32 MSOCKET_CONST_STACKFS_IOC_NETNS_ID = STACKFS_IOC_NETNS_ID;

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers of the msocket module: wrappers of static inline functions
+ * and macros, called from the Rust abstractions (see helpers.h).
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/module.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
+#include <linux/proc_ns.h>
+#include <linux/uaccess.h>
+#include <net/net_namespace.h>
+
+#include "helpers.h"
+
+struct net *msocket_get_net(struct net *net)
+{
+	return get_net(net);
+}
+
+void msocket_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+/* A counted reference to the caller's network namespace. */
+struct net *msocket_current_net(void)
+{
+	return get_net(current->nsproxy->net_ns);
+}
+
+/* The namespace id users see: the nsfs inode number, N in "net:[N]". */
+u64 msocket_net_ns_id(const struct net *net)
+{
+	return net->ns.inum;
+}
+
+struct user_namespace *msocket_net_user_ns(const struct net *net)
+{
+	return net->user_ns;
+}
+
+/* Does the caller have @cap over the user namespace that owns @net? */
+bool msocket_net_capable(const struct net *net, int cap)
+{
+	return ns_capable(net->user_ns, cap);
+}
+
+static struct ns_common *msocket_get_ns(struct ns_common *ns)
+{
+	return &get_net(container_of(ns, struct net, ns))->ns;
+}
+
+/* A new O_CLOEXEC nsfs fd of @net, or a negative errno. */
+int msocket_open_net_ns(struct net *net)
+{
+	return open_related_ns(&net->ns, msocket_get_ns);
+}
+
+struct module *msocket_this_module(void)
+{
+	return THIS_MODULE;
+}
+
+/* copy_struct_from_user(): 0, -EFAULT or -E2BIG. */
+int msocket_copy_struct_from_user(void *dst, size_t ksize,
+				  const void __user *src, size_t usize)
+{
+	return copy_struct_from_user(dst, ksize, src, usize);
+}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions over the parts of the kernel's C API that msocket uses
+//! and that Linux 6.12's `kernel` crate does not wrap yet.
+//!
+//! Every `unsafe` block of the module lives here, under this directory; the
+//! msocket and stackfs logic above these types is safe Rust. The shapes
+//! follow upstream Rust-for-Linux where it later grew the same pieces
+//! (`kernel::miscdevice` in 6.13, `kernel::fs::file`).
+
+pub(crate) mod bindings;
+pub(crate) mod miscdevice;

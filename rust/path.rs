@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Path lookup of user-supplied names, resolved like openat(2).
+
+use super::{bindings, fs::Inode};
+use core::mem::MaybeUninit;
+use kernel::{error::to_result, prelude::*, uaccess::UserPtr};
+
+/// A looked-up path: a mount and a positive dentry, both held.
+///
+/// # Invariants
+///
+/// `0` holds a reference on its mount and dentry, and the dentry has an
+/// inode.
+pub(crate) struct Path(bindings::path);
+
+impl Path {
+    /// Resolves the user-space string at `name` relative to `dirfd`
+    /// (`AT_FDCWD` or a directory fd) with `LOOKUP_*` `flags`
+    /// (`LOOKUP_FOLLOW`, `LOOKUP_EMPTY`), as the *at() system calls do.
+    pub(crate) fn lookup_user(dirfd: i32, name: UserPtr, flags: u32) -> Result<Path> {
+        let mut path = MaybeUninit::<bindings::path>::zeroed();
+        // SAFETY: `user_path_at` copies the string from user space itself and
+        // fills `path` on success.
+        to_result(unsafe {
+            bindings::user_path_at(dirfd, name as *const _, flags, path.as_mut_ptr())
+        })?;
+        // INVARIANT: Success means a held, positive path.
+        // SAFETY: Filled by `user_path_at`.
+        Ok(Path(unsafe { path.assume_init() }))
+    }
+
+    /// The inode the path leads to.
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: The dentry is held and positive (type invariant), so its
+        // inode stays alive while `self` does.
+        unsafe { Inode::from_ptr((*self.0.dentry).d_inode) }
+    }
+}
+
+impl Drop for Path {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold the path.
+        unsafe { bindings::path_put(&self.0) };
+    }
+}
