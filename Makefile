@@ -31,7 +31,8 @@ MODULE_SOURCES := Kbuild msocket.rs $(wildcard rust/*.rs rust/*.c rust/*.h \
 SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
 SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all
 CC ?= gcc
-SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter -D_GNU_SOURCE -Iuapi
+SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
+	-Wno-clobbered -D_GNU_SOURCE -Iuapi
 
 .PHONY: all module deps kernel selftests tools vm-payload check demo shell \
 	clippy fmt fmt-check checkpatch clean help
@@ -96,7 +97,7 @@ fmt-check:
 checkpatch:
 	@ksrc=$$(qemu/build-kernel --source) && \
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
-		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONST_STRUCT,PREFER_KERNEL_TYPES \
 		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h)
 
 clean:

@@ -2,15 +2,24 @@
 
 //! msocket: multiple network stacks for the Berkeley socket API.
 //!
-//! `/dev/msocket` is the system call: its ioctls create sockets in the
-//! network namespace a stack file names.
+//! `/dev/msocket` is the system call. `MSOCKET_IOC_SOCKET` creates a socket
+//! in the network namespace of a stack file (or of the caller) and returns
+//! its fd; `MSOCKET_IOC_MKSTACK` creates stack files in a stackfs. The C ABI
+//! is `uapi/linux/msocket.h`.
 
 use kernel::{c_str, prelude::*, uaccess::UserPtr};
 
 #[path = "rust/mod.rs"]
 mod kernel_ext;
+mod stackfs;
 
-use kernel_ext::miscdevice::{self, MiscDevice};
+use kernel_ext::{
+    bindings::{self, msocket_args, msocket_mkstack_args},
+    fs,
+    miscdevice::{self, MiscDevice},
+    socket::Socket,
+    uaccess::read_sized_struct,
+};
 
 module! {
     type: MsocketModule,
@@ -24,16 +33,69 @@ module! {
 struct MsocketDevice;
 
 impl MiscDevice for MsocketDevice {
-    fn ioctl(_cmd: u32, _arg: UserPtr) -> Result<isize> {
-        Err(ENOTTY)
+    fn ioctl(cmd: u32, arg: UserPtr) -> Result<isize> {
+        match cmd {
+            bindings::MSOCKET_CONST_IOC_SOCKET => {
+                let args: msocket_args =
+                    read_sized_struct(arg, bindings::MSOCKET_ARGS_SIZE_VER0 as usize)?;
+                msocket(&args)
+            }
+            bindings::MSOCKET_CONST_IOC_MKSTACK => {
+                let args: msocket_mkstack_args =
+                    read_sized_struct(arg, bindings::MSOCKET_MKSTACK_ARGS_SIZE_VER0 as usize)?;
+                if args.flags != 0 || args.__reserved != 0 {
+                    return Err(EINVAL);
+                }
+                stackfs::mkstack(args.dirfd, args.path as UserPtr, args.netns_fd, args.mode)?;
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
     }
 }
 
+const SOCK_TYPE_MASK: i32 = bindings::SOCK_TYPE_MASK as i32;
+const SOCK_FLAGS: i32 = (bindings::SOCK_CLOEXEC | bindings::SOCK_NONBLOCK) as i32;
+
+/// The msocket system call: a socket of `args.type` in the stack the
+/// arguments name, installed as a new fd; or, for `SOCK_DEFAULT`, a check
+/// that the caller may use the stack for `args.domain`.
+fn msocket(args: &msocket_args) -> Result<isize> {
+    if args.flags & !(bindings::AT_EMPTY_PATH | bindings::AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(EINVAL);
+    }
+    let ty = args.type_ & SOCK_TYPE_MASK;
+    let flags = args.type_ & !SOCK_TYPE_MASK;
+    stackfs::with_stack(args.dirfd, args.path as UserPtr, args.flags, |net| {
+        if args.type_ == bindings::SOCK_DEFAULT as i32 {
+            if args.protocol != 0 {
+                return Err(EINVAL);
+            }
+            if args.domain != bindings::AF_UNSPEC as i32 {
+                Socket::probe_family(net, args.domain)?;
+            }
+            return Ok(0);
+        }
+        if flags & !SOCK_FLAGS != 0 || ty == 0 || ty >= bindings::MSOCKET_CONST_SOCK_MAX {
+            // A bad type: EINVAL, but only for a family the stack has, so
+            // that type -1 probes families (as vustack -s does).
+            Socket::probe_family(net, args.domain)?;
+            return Err(EINVAL);
+        }
+        let fd = Socket::create(net, args.domain, ty, args.protocol)?.install(flags as u32)?;
+        Ok(fd as isize)
+    })
+}
+
 /// What the module registers, unregistered in reverse order when dropped.
+///
+/// Fields drop in declaration order: `/dev/msocket` goes first, then stackfs,
+/// the reverse of their registration in `init`.
 #[pin_data]
 struct Registrations {
     #[pin]
     device: miscdevice::Registration<MsocketDevice>,
+    stackfs: fs::Registration<stackfs::Stackfs>,
 }
 
 struct MsocketModule {
@@ -44,11 +106,12 @@ impl kernel::Module for MsocketModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let registrations = KBox::try_pin_init(
             try_pin_init!(Registrations {
+                stackfs: fs::Registration::register(&stackfs::STACKFS, module)?,
                 device <- miscdevice::Registration::register(c_str!("msocket"), 0o666, module),
             }),
             GFP_KERNEL,
         )?;
-        pr_info!("loaded: /dev/msocket\n");
+        pr_info!("loaded: /dev/msocket and file system stackfs\n");
         Ok(MsocketModule {
             _registrations: registrations,
         })

@@ -25,3 +25,9 @@ pub(crate) use kernel::bindings::*;
 use kernel::ffi;
 
 include!("bindings_generated.rs");
+
+// SAFETY: The argument structs of the uapi are plain integers with no
+// padding: any bytes are a valid value.
+unsafe impl kernel::types::FromBytes for msocket_args {}
+// SAFETY: As above.
+unsafe impl kernel::types::FromBytes for msocket_mkstack_args {}

@@ -5,6 +5,9 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fsnotify.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
@@ -58,9 +61,53 @@ int msocket_open_net_ns(struct net *net)
 	return open_related_ns(&net->ns, msocket_get_ns);
 }
 
-struct module *msocket_this_module(void)
+void msocket_fc_set_ops(struct fs_context *fc,
+			const struct fs_context_operations *ops)
 {
-	return THIS_MODULE;
+	fc->ops = ops;
+}
+
+void msocket_inode_set_ops(struct inode *inode,
+			   const struct inode_operations *iop,
+			   const struct file_operations *fop)
+{
+	inode->i_op = iop;
+	inode->i_fop = fop;
+}
+
+/*
+ * Gives @inode to the negative @dentry and pins the dentry, as ramfs does:
+ * an in-memory tree lives in the dentry cache until unlink or umount.
+ */
+void msocket_d_instantiate_pinned(struct dentry *dentry, struct inode *inode)
+{
+	d_instantiate(dentry, inode);
+	dget(dentry);
+}
+
+/* mtime and ctime of @inode become now (a directory that changed). */
+void msocket_inode_touch(struct inode *inode)
+{
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+}
+
+/* Tells inotify/fanotify watchers of @dir about a new entry. */
+void msocket_fsnotify_create(struct inode *dir, struct dentry *dentry)
+{
+	fsnotify_create(dir, dentry);
+}
+
+/*
+ * The checks of may_create() in fs/namei.c, which is not exported: may the
+ * caller add an entry to @dir (locked, on a mount that is never idmapped)?
+ */
+int msocket_may_create(struct inode *dir)
+{
+	if (IS_DEADDIR(dir))
+		return -ENOENT;
+	if (!fsuidgid_has_mapping(dir->i_sb, &nop_mnt_idmap))
+		return -EOVERFLOW;
+	return inode_permission(&nop_mnt_idmap, dir, MAY_WRITE | MAY_EXEC);
 }
 
 /* copy_struct_from_user(): 0, -EFAULT or -E2BIG. */

@@ -15,6 +15,10 @@ struct inode;
 struct super_block;
 struct fs_context;
 struct user_namespace;
+struct dentry;
+struct inode_operations;
+struct file_operations;
+struct fs_context_operations;
 
 struct net *msocket_get_net(struct net *net);
 void msocket_put_net(struct net *net);
@@ -24,7 +28,15 @@ struct user_namespace *msocket_net_user_ns(const struct net *net);
 int msocket_open_net_ns(struct net *net);
 bool msocket_net_capable(const struct net *net, int cap);
 
-struct module *msocket_this_module(void);
+void msocket_fc_set_ops(struct fs_context *fc,
+			const struct fs_context_operations *ops);
+void msocket_inode_set_ops(struct inode *inode,
+			   const struct inode_operations *iop,
+			   const struct file_operations *fop);
+void msocket_d_instantiate_pinned(struct dentry *dentry, struct inode *inode);
+void msocket_inode_touch(struct inode *inode);
+void msocket_fsnotify_create(struct inode *dir, struct dentry *dentry);
+int msocket_may_create(struct inode *dir);
 
 int msocket_copy_struct_from_user(void *dst, size_t ksize,
 				  const void __user *src, size_t usize);

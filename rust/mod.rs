@@ -9,4 +9,11 @@
 //! (`kernel::miscdevice` in 6.13, `kernel::fs::file`).
 
 pub(crate) mod bindings;
+pub(crate) mod errno;
+pub(crate) mod file;
+pub(crate) mod fs;
 pub(crate) mod miscdevice;
+pub(crate) mod net;
+pub(crate) mod path;
+pub(crate) mod socket;
+pub(crate) mod uaccess;

@@ -50,17 +50,6 @@ impl Net {
         self.0.get()
     }
 
-    /// Borrows the namespace at `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` is a live namespace that stays alive for `'a`.
-    pub(crate) unsafe fn from_ptr<'a>(ptr: *const bindings::net) -> &'a Net {
-        // SAFETY: `Net` is a transparent wrapper of `struct net`; the caller
-        // keeps the namespace alive for `'a`.
-        unsafe { &*ptr.cast() }
-    }
-
     /// The caller's own network namespace.
     pub(crate) fn current() -> ARef<Net> {
         // SAFETY: `msocket_current_net` returns a counted reference to the

@@ -5,11 +5,12 @@
 
 use super::{
     bindings,
+    errno::eafnosupport,
     file::{FdReservation, FileRef},
     net::Net,
 };
 use core::{mem::ManuallyDrop, ptr::NonNull};
-use kernel::error::{code::EAFNOSUPPORT, from_err_ptr, to_result, Result};
+use kernel::error::{from_err_ptr, to_result, Result};
 
 /// A socket not yet attached to a file: released when dropped.
 ///
@@ -58,8 +59,8 @@ impl Socket {
             unsafe { bindings::sock_release(sock) };
             return Ok(());
         }
-        if ret == EAFNOSUPPORT.to_errno() {
-            return Err(EAFNOSUPPORT);
+        if ret == -(bindings::EAFNOSUPPORT as i32) {
+            return Err(eafnosupport());
         }
         // Any other answer (wrong type, no permission...) came from the
         // family's own code: the family is there.

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the msocket selftests: the raw ioctls, fresh network
+ * namespaces, stackfs mounts, and running a check as an unprivileged user.
+ */
+#ifndef MSOCKET_TEST_H
+#define MSOCKET_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/msocket.h>
+
+#ifndef SIOCGSKNS
+#define SIOCGSKNS 0x894C
+#endif
+
+#define TEST_UID 1000
+#define TEST_GID 1000
+#define OTHER_UID 1001
+
+/* The fd of /dev/msocket, opened on first use. */
+static inline int msocket_dev(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = open(MSOCKET_DEVICE, O_RDWR | O_CLOEXEC);
+	return fd;
+}
+
+/* MSOCKET_IOC_SOCKET with every argument explicit. */
+static inline int msocket_at(int dirfd, const char *path, unsigned int flags,
+			     int domain, int type, int protocol)
+{
+	struct msocket_args args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.dirfd = dirfd,
+		.domain = domain,
+		.type = type,
+		.protocol = protocol,
+		.path = (uintptr_t)path,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+}
+
+/* msocket() of the seeds: by path, or the native stack for NULL. */
+static inline int sys_msocket(const char *path, int domain, int type, int protocol)
+{
+	return msocket_at(AT_FDCWD, path, 0, domain, type, protocol);
+}
+
+/* msocket on an fd opened on a stack file. */
+static inline int msocket_fd(int stackfd, int domain, int type, int protocol)
+{
+	return msocket_at(stackfd, NULL, AT_EMPTY_PATH, domain, type, protocol);
+}
+
+static inline int mkstack_at(int dirfd, const char *path, int netns_fd,
+			     unsigned int mode)
+{
+	struct msocket_mkstack_args args = {
+		.size = sizeof(args),
+		.dirfd = dirfd,
+		.netns_fd = netns_fd,
+		.mode = mode,
+		.path = (uintptr_t)path,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_MKSTACK, &args);
+}
+
+static inline int mkstack(const char *path, int netns_fd, unsigned int mode)
+{
+	return mkstack_at(AT_FDCWD, path, netns_fd, mode);
+}
+
+/* The nsfs inode number of a namespace fd: its id ("net:[N]"). */
+static inline uint64_t ns_id_of_fd(int nsfd)
+{
+	struct stat st;
+
+	if (fstat(nsfd, &st))
+		return 0;
+	return st.st_ino;
+}
+
+static inline uint64_t ns_id_of_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return st.st_ino;
+}
+
+/* The id of the namespace a socket belongs to (SIOCGSKNS), or 0. */
+static inline uint64_t socket_ns_id(int sock)
+{
+	int nsfd = ioctl(sock, SIOCGSKNS);
+	uint64_t id;
+
+	if (nsfd < 0)
+		return 0;
+	id = ns_id_of_fd(nsfd);
+	close(nsfd);
+	return id;
+}
+
+/* The id of a stack file's namespace (STACKFS_IOC_NETNS_ID), or 0. */
+static inline uint64_t stack_ns_id(const char *path)
+{
+	uint64_t id = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, STACKFS_IOC_NETNS_ID, &id))
+		id = 0;
+	close(fd);
+	return id;
+}
+
+/*
+ * A new network namespace, returned as an nsfs fd; the caller stays in its
+ * own namespace. Loopback is brought up. -1 on failure.
+ */
+static inline int new_netns(void)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int nsfd = -1, sock;
+	struct ifreq ifr = { .ifr_name = "lo" };
+
+	if (self < 0)
+		return -1;
+	if (unshare(CLONE_NEWNET) == 0) {
+		nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (sock >= 0 && ioctl(sock, SIOCGIFFLAGS, &ifr) == 0) {
+			ifr.ifr_flags |= IFF_UP;
+			ioctl(sock, SIOCSIFFLAGS, &ifr);
+		}
+		if (sock >= 0)
+			close(sock);
+		if (setns(self, CLONE_NEWNET)) {
+			perror("setns back");
+			exit(1);
+		}
+	}
+	close(self);
+	return nsfd;
+}
+
+/* Mounts a new stackfs on a new temporary directory, returned in @dir. */
+static inline int mount_stackfs(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/stackfs.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return mount("none", dir, "stackfs", 0, NULL);
+}
+
+static inline void umount_stackfs(const char *dir)
+{
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * Enters a new user namespace (plus the namespaces in @flags) as its root,
+ * mapped to the caller's uid and gid, the way an unprivileged user does.
+ */
+static inline int enter_userns(int flags)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | flags))
+		return -1;
+	if (write_file("/proc/self/setgroups", "deny"))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_file("/proc/self/uid_map", map))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	return write_file("/proc/self/gid_map", map);
+}
+
+/*
+ * Runs @fn(@arg) in a child process as user @uid (group @uid, no
+ * supplementary groups, no capabilities) and returns its exit status, or
+ * -1 if it did not exit normally.
+ */
+static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid))
+			_exit(125);
+		/* Changing ids made us undumpable: /proc/self would be root's. */
+		prctl(PR_SET_DUMPABLE, 1);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#endif /* MSOCKET_TEST_H */

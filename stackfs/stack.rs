@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Naming a stack: resolving the stack argument of msocket to a network
+//! namespace, with its permission check, and creating stack files.
+
+use super::STACKFS;
+use crate::kernel_ext::{
+    bindings,
+    errno::eopnotsupp,
+    file::FileRef,
+    fs::{Inode, NewEntry},
+    net::Net,
+    path::Path,
+};
+use kernel::{prelude::*, uaccess::UserPtr};
+
+/// Resolves the stack of an msocket call and runs `f` on its namespace,
+/// which stays alive during `f`. The stack is named like openat(2) names a
+/// file: `path` (a user pointer, or 0) relative to `dirfd`, with
+/// `AT_EMPTY_PATH` and `AT_SYMLINK_NOFOLLOW` in `flags`. With
+/// `AT_EMPTY_PATH` and no path, `dirfd` is an fd opened (`O_PATH` is enough)
+/// on the stack file. No path and no flags: the caller's own namespace, the
+/// native stack.
+///
+/// Errors: those of the path lookup (`ENOENT`, `ENOTDIR`, `ELOOP`,
+/// `EFAULT`...), `EBADF` for a bad fd, `EOPNOTSUPP` if the file is not a
+/// stack file, `EACCES` without write permission on it; then `f`'s.
+pub(crate) fn with_stack<R>(
+    dirfd: i32,
+    path: UserPtr,
+    flags: u32,
+    f: impl FnOnce(&Net) -> Result<R>,
+) -> Result<R> {
+    if path == 0 {
+        if flags & bindings::AT_EMPTY_PATH == 0 {
+            return f(&Net::current());
+        }
+        let file = FileRef::get_raw(dirfd)?;
+        return with_stack_file(file.inode(), f);
+    }
+    let mut lookup = 0;
+    if flags & bindings::AT_SYMLINK_NOFOLLOW == 0 {
+        lookup |= bindings::LOOKUP_FOLLOW;
+    }
+    if flags & bindings::AT_EMPTY_PATH != 0 {
+        lookup |= bindings::LOOKUP_EMPTY;
+    }
+    let path = Path::lookup_user(dirfd, path, lookup)?;
+    with_stack_file(path.inode(), f)
+}
+
+fn with_stack_file<R>(inode: &Inode, f: impl FnOnce(&Net) -> Result<R>) -> Result<R> {
+    let net = STACKFS.special_data(inode).ok_or_else(eopnotsupp)?;
+    // "w" on a stack file: may create sockets in the stack.
+    inode.permission(bindings::MAY_WRITE)?;
+    f(net)
+}
+
+/// `MSOCKET_IOC_MKSTACK`: creates the stack file `path` (relative to
+/// `dirfd`, as mknodat(2)) bound to the network namespace of the nsfs fd
+/// `netns_fd`, with permission bits `mode` less the umask.
+///
+/// Errors: `EINVAL` for mode bits beyond 07777 or a non-nsfs fd; `EBADF`;
+/// `EPERM` without `CAP_NET_ADMIN` over the namespace's user namespace;
+/// `EEXIST`; `ENOENT`; `EACCES` without write and search permission on the
+/// directory; `EOPNOTSUPP` for a directory outside a stackfs.
+pub(crate) fn mkstack(dirfd: i32, path: UserPtr, netns_fd: i32, mode: u32) -> Result {
+    if mode & !0o7777 != 0 {
+        return Err(EINVAL);
+    }
+    let net = Net::from_nsfs_fd(netns_fd)?;
+    if !net.capable(bindings::CAP_NET_ADMIN) {
+        return Err(EPERM);
+    }
+    let entry = NewEntry::user_path_create(dirfd, path)?;
+    STACKFS.create_special(&entry, mode, net)
+}
