@@ -68,7 +68,7 @@ TEST_F(stacks, socket_is_in_the_stack_namespace)
 	int i, fd, domain, type, protocol;
 	socklen_t len = sizeof(int);
 
-	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
 		fd = sys_msocket(self->blue, families[i].domain, families[i].type,
 				 families[i].protocol);
 		ASSERT_LE(0, fd) TH_LOG("family %d type %d: %s", families[i].domain,
@@ -294,7 +294,8 @@ static int fill_fd_table(void *arg)
 	/* Fill every slot below the new limit. */
 	while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < 63)
 		;
-	lim.rlim_cur = lim.rlim_max = 64;
+	lim.rlim_cur = 64;
+	lim.rlim_max = 64;
 	if (setrlimit(RLIMIT_NOFILE, &lim))
 		return 1;
 	if (sys_msocket(stack, AF_INET, SOCK_STREAM, 0) != -1)
