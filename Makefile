@@ -34,7 +34,7 @@ CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools vm-payload check demo shell \
+.PHONY: all module deps kernel selftests tools vm-payload check demo shell bench \
 	clippy fmt fmt-check checkpatch clean help
 
 all: module
@@ -82,8 +82,18 @@ demo: deps
 shell: deps
 	@qemu/run --shell
 
-# Fails on any rustc or clippy warning.
-clippy:
+# Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
+# BENCH selects one part: creation, scale, threads or datapath.
+BENCH ?= all
+bench: deps
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(SELFTEST_CFLAGS) -Iselftests -o $(BUILD)/bench/msocket-bench \
+		tools/bench/msocket-bench.c -lpthread
+	@qemu/run --kernel perf --timeout 3600 \
+		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
+		--exec 'msocket-bench $(BENCH)'
+
+
 	@mkdir -p $(BUILD)
 	@rc=0; $(MAKE) --no-print-directory module CLIPPY=1 >$(BUILD)/clippy.log 2>&1 || rc=$$?; \
 		cat $(BUILD)/clippy.log; [ $$rc -eq 0 ] && ! grep -Eq '^(warning|error)' $(BUILD)/clippy.log
@@ -98,7 +108,8 @@ checkpatch:
 	@ksrc=$$(qemu/build-kernel --source) && \
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONST_STRUCT,PREFER_KERNEL_TYPES \
-		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h)
+		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h \
+			tools/bench/*.c)
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,6 @@
 #include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
 #include <linux/proc_ns.h>
-#include <linux/uaccess.h>
 #include <net/net_namespace.h>
 
 #include "helpers.h"
@@ -37,11 +36,6 @@ struct net *msocket_current_net(void)
 u64 msocket_net_ns_id(const struct net *net)
 {
 	return net->ns.inum;
-}
-
-struct user_namespace *msocket_net_user_ns(const struct net *net)
-{
-	return net->user_ns;
 }
 
 /* Does the caller have @cap over the user namespace that owns @net? */
@@ -108,11 +102,4 @@ int msocket_may_create(struct inode *dir)
 	if (!fsuidgid_has_mapping(dir->i_sb, &nop_mnt_idmap))
 		return -EOVERFLOW;
 	return inode_permission(&nop_mnt_idmap, dir, MAY_WRITE | MAY_EXEC);
-}
-
-/* copy_struct_from_user(): 0, -EFAULT or -E2BIG. */
-int msocket_copy_struct_from_user(void *dst, size_t ksize,
-				  const void __user *src, size_t usize)
-{
-	return copy_struct_from_user(dst, ksize, src, usize);
 }

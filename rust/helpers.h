@@ -14,7 +14,6 @@ struct file;
 struct inode;
 struct super_block;
 struct fs_context;
-struct user_namespace;
 struct dentry;
 struct inode_operations;
 struct file_operations;
@@ -24,7 +23,6 @@ struct net *msocket_get_net(struct net *net);
 void msocket_put_net(struct net *net);
 struct net *msocket_current_net(void);
 u64 msocket_net_ns_id(const struct net *net);
-struct user_namespace *msocket_net_user_ns(const struct net *net);
 int msocket_open_net_ns(struct net *net);
 bool msocket_net_capable(const struct net *net, int cap);
 
@@ -37,8 +35,5 @@ void msocket_d_instantiate_pinned(struct dentry *dentry, struct inode *inode);
 void msocket_inode_touch(struct inode *inode);
 void msocket_fsnotify_create(struct inode *dir, struct dentry *dentry);
 int msocket_may_create(struct inode *dir);
-
-int msocket_copy_struct_from_user(void *dst, size_t ksize,
-				  const void __user *src, size_t usize);
 
 #endif /* MSOCKET_HELPERS_H */

@@ -29,6 +29,10 @@
 #define SIOCGSKNS 0x894C
 #endif
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define TEST_UID 1000
 #define TEST_GID 1000
 #define OTHER_UID 1001
