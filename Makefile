@@ -32,9 +32,9 @@ SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
 SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all
 CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
-	-Wno-clobbered -D_GNU_SOURCE -Iuapi
+	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools vm-payload check demo shell bench \
+.PHONY: all module deps kernel selftests tools vm-payload check demo shell bench stress \
 	clippy fmt fmt-check checkpatch clean help
 
 all: module
@@ -81,6 +81,14 @@ demo: deps
 
 shell: deps
 	@qemu/run --shell
+
+# The long reliability runs on the debug kernel: 1,000,000 fuzzed calls,
+# 30 s per race, 10,000 stacks and 100,000 sockets (about an hour).
+STRESS_ENV := MSOCKET_FUZZ_CALLS=1000000 MSOCKET_FUZZ_SECONDS=7200 \
+	MSOCKET_RACE_SECONDS=30 MSOCKET_STRESS_STACKS=10000 MSOCKET_STRESS_SOCKETS=100000
+stress: deps
+	@qemu/run --vm-dir $(BUILD)/vm-stress --timeout 14400 \
+		--exec '$(STRESS_ENV) /selftests/run_all'
 
 # Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
 # BENCH selects one part: creation, scale, threads or datapath.

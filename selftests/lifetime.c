@@ -13,6 +13,10 @@
 #include "netlink.h"
 #include "kselftest_harness.h"
 
+/* A failing test waits FREE_TIMEOUT_S for the witness before it says so. */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define WITNESS "mswitness0"
 #define FREE_TIMEOUT_S 60
 
