@@ -82,7 +82,15 @@ fn msocket(args: &msocket_args) -> Result<isize> {
             Socket::probe_family(net, args.domain)?;
             return Err(EINVAL);
         }
-        let fd = Socket::create(net, args.domain, ty, args.protocol)?.install(flags as u32)?;
+        // The SOCK_* flags are O_* flags on most architectures, not all.
+        let mut file_flags = 0;
+        if flags & bindings::SOCK_NONBLOCK as i32 != 0 {
+            file_flags |= bindings::O_NONBLOCK;
+        }
+        if flags & bindings::SOCK_CLOEXEC as i32 != 0 {
+            file_flags |= bindings::O_CLOEXEC;
+        }
+        let fd = Socket::create(net, args.domain, ty, args.protocol)?.install(file_flags)?;
         Ok(fd as isize)
     })
 }
