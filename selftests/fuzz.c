@@ -10,7 +10,6 @@
  * and MSOCKET_FUZZ_SEED (default 1) set the run; `make stress` runs
  * 1,000,000 calls.
  */
-#include <dirent.h>
 #include <linux/netlink.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -36,26 +35,6 @@ static uint64_t rnd(void)
 static uint64_t rnd_below(uint64_t n)
 {
 	return rnd() % n;
-}
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v ? strtol(v, NULL, 0) : def;
-}
-
-static int count_fds(void)
-{
-	struct dirent *de;
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* The errnos msocket and stackfs document, plus those of the families and the VFS. */
@@ -217,9 +196,8 @@ TEST(random_ioctls)
 	snprintf(fuzzdir, sizeof(fuzzdir), "%s/fuzz", dir);
 	ASSERT_EQ(0, mkdir(sub, 0755));
 	ASSERT_EQ(0, mkdir(fuzzdir, 0777));
-	nsfd = new_netns();
+	nsfd = new_stack(stack, 0666);
 	ASSERT_LE(0, nsfd);
-	ASSERT_EQ(0, mkstack(stack, nsfd, 0666));
 
 	a.rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	a.ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -73,28 +73,28 @@ TEST_F(witness, unlink_frees_the_namespace)
 	EXPECT_TRUE(witness_gone_within(FREE_TIMEOUT_S));
 }
 
-TEST_F(witness, open_socket_keeps_the_namespace)
+/* With the file gone, @fd alone keeps the namespace; closing it frees it. */
+static void expect_fd_keeps_namespace(struct __test_metadata *_metadata,
+				      const char *path, int fd)
 {
-	int fd = sys_msocket(self->path, AF_INET, SOCK_STREAM, 0);
-
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, unlink(self->path));
+	ASSERT_EQ(0, unlink(path));
 	sleep(2);
 	EXPECT_NE(0, if_nametoindex(WITNESS));
 	close(fd);
 	EXPECT_TRUE(witness_gone_within(FREE_TIMEOUT_S));
 }
 
+TEST_F(witness, open_socket_keeps_the_namespace)
+{
+	expect_fd_keeps_namespace(_metadata, self->path,
+				  sys_msocket(self->path, AF_INET, SOCK_STREAM, 0));
+}
+
 TEST_F(witness, open_stack_file_keeps_the_namespace)
 {
-	int fd = open(self->path, O_PATH | O_CLOEXEC);
-
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, unlink(self->path));
-	sleep(2);
-	EXPECT_NE(0, if_nametoindex(WITNESS));
-	close(fd);
-	EXPECT_TRUE(witness_gone_within(FREE_TIMEOUT_S));
+	expect_fd_keeps_namespace(_metadata, self->path,
+				  open(self->path, O_PATH | O_CLOEXEC));
 }
 
 TEST_F(witness, umount_frees_the_namespace)

@@ -31,12 +31,10 @@ FIXTURE_SETUP(stacks)
 	ASSERT_EQ(0, mount_stackfs(self->dir, sizeof(self->dir)));
 	snprintf(self->blue, sizeof(self->blue), "%s/blue", self->dir);
 	snprintf(self->red, sizeof(self->red), "%s/red", self->dir);
-	a = new_netns();
-	b = new_netns();
+	a = new_stack(self->blue, 0644);
+	b = new_stack(self->red, 0644);
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
-	ASSERT_EQ(0, mkstack(self->blue, a, 0644));
-	ASSERT_EQ(0, mkstack(self->red, b, 0644));
 	self->blue_id = ns_id_of_fd(a);
 	self->red_id = ns_id_of_fd(b);
 	self->native_id = ns_id_of_path("/proc/self/ns/net");

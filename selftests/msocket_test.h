@@ -7,6 +7,7 @@
 #define MSOCKET_TEST_H
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
@@ -36,6 +37,28 @@
 #define TEST_UID 1000
 #define TEST_GID 1000
 #define OTHER_UID 1001
+
+/* A number from the environment, or @def: the knobs of the long runs. */
+static inline long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v ? strtol(v, NULL, 0) : def;
+}
+
+/* How many fds the process has open (to find leaks). */
+static inline int count_fds(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
 
 /* The fd of /dev/msocket, opened on first use. */
 static inline int msocket_dev(void)
@@ -168,6 +191,22 @@ static inline int new_netns(void)
 		}
 	}
 	close(self);
+	return nsfd;
+}
+
+/*
+ * A stack file at @path bound to a new namespace; returns the namespace's
+ * nsfs fd (the caller closes it: then only the file holds the namespace),
+ * or -1.
+ */
+static inline int new_stack(const char *path, unsigned int mode)
+{
+	int nsfd = new_netns();
+
+	if (nsfd >= 0 && mkstack(path, nsfd, mode)) {
+		close(nsfd);
+		return -1;
+	}
 	return nsfd;
 }
 

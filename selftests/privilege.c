@@ -95,31 +95,33 @@ static int by_rename_into_own_dir(void)
 	return rename(s.guarded, to) == 0 ? 100 : (errno == EACCES ? 0 : errno);
 }
 
-/* Rebinding the namespace (read through the "r" bit) to a file of one's own. */
+/* The nsfs fd of the guarded stack, which its "r" bit gives anyone. */
+static int guarded_netns_fd(void)
+{
+	int fd = open(s.guarded, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -1 : ioctl(fd, STACKFS_IOC_NETNS_FD);
+}
+
+/* Rebinding the namespace to a stack file of one's own. */
 static int by_rebinding_the_namespace(void)
 {
 	char mine[192];
-	int fd = open(s.guarded, O_RDONLY | O_CLOEXEC), nsfd;
+	int nsfd = guarded_netns_fd();
 
-	if (fd < 0)
-		return 1;
-	nsfd = ioctl(fd, STACKFS_IOC_NETNS_FD);
 	if (nsfd < 0)
-		return 2;
+		return 1;
 	snprintf(mine, sizeof(mine), "%s/mine", s.userdir);
 	return refused(mkstack(mine, nsfd, 0600), EPERM);
 }
 
-/* Entering the namespace with the nsfs fd the "r" bit gives. */
+/* Entering the namespace with that fd. */
 static int by_setns(void)
 {
-	int fd = open(s.guarded, O_RDONLY | O_CLOEXEC), nsfd;
+	int nsfd = guarded_netns_fd();
 
-	if (fd < 0)
-		return 1;
-	nsfd = ioctl(fd, STACKFS_IOC_NETNS_FD);
 	if (nsfd < 0)
-		return 2;
+		return 1;
 	return setns(nsfd, CLONE_NEWNET) == 0 ? 100 : (errno == EPERM ? 0 : errno);
 }
 
@@ -189,9 +191,8 @@ TEST(every_way_in_is_refused)
 	ASSERT_EQ(0, mount_stackfs(s.dir, sizeof(s.dir)));
 	snprintf(s.guarded, sizeof(s.guarded), "%s/guarded", s.dir);
 	snprintf(s.userdir, sizeof(s.userdir), "%s/user", s.dir);
-	nsfd = new_netns();
+	nsfd = new_stack(s.guarded, 0644);
 	ASSERT_LE(0, nsfd);
-	ASSERT_EQ(0, mkstack(s.guarded, nsfd, 0644));
 	ASSERT_EQ(0, mkdir(s.userdir, 0755));
 	ASSERT_EQ(0, chown(s.userdir, TEST_UID, TEST_GID));
 	s.guarded_fd = open(s.guarded, O_RDONLY);	/* no O_CLOEXEC: inherited */

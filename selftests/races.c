@@ -21,9 +21,7 @@
 
 static long race_seconds(void)
 {
-	const char *v = getenv("MSOCKET_RACE_SECONDS");
-
-	return v ? atol(v) : 3;
+	return env_long("MSOCKET_RACE_SECONDS", 3);
 }
 
 struct race {
@@ -42,10 +40,10 @@ static void race_setup(struct race *r)
 		exit(1);
 	snprintf(r->stack, sizeof(r->stack), "%s/racy", r->dir);
 	snprintf(r->other, sizeof(r->other), "%s/racy2", r->dir);
-	r->nsfd = new_netns();
-	r->id = ns_id_of_fd(r->nsfd);
-	if (mkstack(r->stack, r->nsfd, 0666))
+	r->nsfd = new_stack(r->stack, 0666);
+	if (r->nsfd < 0)
 		exit(1);
+	r->id = ns_id_of_fd(r->nsfd);
 }
 
 /* A socket by path, judged: right namespace, or an errno of a missing stack. */
@@ -86,6 +84,27 @@ static void run_for(struct race *r, void *(*a)(void *), void *(*b)(void *))
 	       atomic_load(&r->bad));
 }
 
+static void race_teardown(struct race *r)
+{
+	umount_stackfs(r->dir);
+	close(r->nsfd);
+}
+
+/* msocket by path in one thread against @other in another: no bad answer. */
+static void race_msocket_against(struct __test_metadata *_metadata,
+				 void *(*other)(void *), int want_sockets)
+{
+	struct race r;
+
+	race_setup(&r);
+	run_for(&r, msocket_loop, other);
+	EXPECT_EQ(0, atomic_load(&r.bad));
+	EXPECT_LT(0, atomic_load(&r.loops));
+	if (want_sockets)
+		EXPECT_LT(0, atomic_load(&r.ok));
+	race_teardown(&r);
+}
+
 static void *unlink_rename_loop(void *p)
 {
 	struct race *r = p;
@@ -102,15 +121,7 @@ static void *unlink_rename_loop(void *p)
 
 TEST(msocket_against_unlink_and_rename)
 {
-	struct race r;
-
-	race_setup(&r);
-	run_for(&r, msocket_loop, unlink_rename_loop);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.ok));
-	EXPECT_LT(0, atomic_load(&r.loops));
-	umount_stackfs(r.dir);
-	close(r.nsfd);
+	race_msocket_against(_metadata, unlink_rename_loop, 1);
 }
 
 static void *umount_loop(void *p)
@@ -128,14 +139,7 @@ static void *umount_loop(void *p)
 
 TEST(msocket_against_umount)
 {
-	struct race r;
-
-	race_setup(&r);
-	run_for(&r, msocket_loop, umount_loop);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.loops));
-	umount_stackfs(r.dir);
-	close(r.nsfd);
+	race_msocket_against(_metadata, umount_loop, 0);
 }
 
 /* umount (lazy) while stack files are open and their sockets live, then use them. */
@@ -168,8 +172,7 @@ TEST(umount_with_open_stack_fds_and_sockets)
 		EXPECT_EQ(r.id, socket_ns_id(sock));
 		close(sock);
 		close(sock2);
-		close(r.nsfd);
-		rmdir(r.dir);
+		race_teardown(&r);
 		loops++;
 	}
 	printf("# %ld mount/umount cycles with live fds\n", loops);
@@ -274,8 +277,7 @@ TEST(two_creators_of_one_name)
 	EXPECT_EQ(0, atomic_load(&r.bad));
 	/* Every creation but the one still there was removed exactly once. */
 	EXPECT_EQ(atomic_load(&r.ok), atomic_load(&r.loops) + (access(r.other, F_OK) == 0));
-	umount_stackfs(r.dir);
-	close(r.nsfd);
+	race_teardown(&r);
 }
 
 static void *rmmod_loop(void *p)
@@ -295,14 +297,7 @@ static void *rmmod_loop(void *p)
 
 TEST(rmmod_while_in_use)
 {
-	struct race r;
-
-	race_setup(&r);
-	run_for(&r, msocket_loop, rmmod_loop);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.loops));
-	umount_stackfs(r.dir);
-	close(r.nsfd);
+	race_msocket_against(_metadata, rmmod_loop, 1);
 }
 
 TEST_HARNESS_MAIN

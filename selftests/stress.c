@@ -4,6 +4,10 @@
  * namespace, and many sockets; afterwards every namespace is freed and
  * memory is back where it started.
  *
+ * Memory: kmemleak scans at the end of every VM run; the slab and
+ * MemAvailable figures printed here are coarse (KASAN holds freed objects
+ * in a quarantine for a while).
+ *
  * Counting namespaces: with user.max_net_namespaces lowered, the number of
  * namespaces that can still be created at once ("the room") is the limit
  * less the live ones. The room after the run equals the room before it
@@ -21,13 +25,6 @@
 #define TEST_TIMEOUT_DEFAULT 3600
 
 #define NS_LIMIT 64
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v ? strtol(v, NULL, 0) : def;
-}
 
 static long meminfo_kb(const char *key)
 {
@@ -151,8 +148,13 @@ TEST(stacks_and_sockets_cycled)
 	       avail_before, avail_after, avail_after - avail_before,
 	       slab_before, slab_after, slab_after - slab_before);
 	EXPECT_EQ(room_before, room_after);
-	/* Memory is back, give or take the caches of the kernel's own allocators. */
-	EXPECT_GT(2048, slab_after - slab_before);
+	/*
+	 * The exact checks are the namespace count above and the VM's final
+	 * kmemleak scan; slab figures on the debug kernel include KASAN's
+	 * quarantine of freed objects (up to 1/32 of memory), so this bound
+	 * only catches a leak of a kilobyte or more per stack.
+	 */
+	EXPECT_GT(16 * 1024 + stacks, slab_after - slab_before);
 	write_file("/proc/sys/user/max_net_namespaces", old_limit);
 	umount_stackfs(dir);
 }

@@ -23,12 +23,10 @@ FIXTURE_SETUP(veth)
 	ASSERT_EQ(0, mount_stackfs(self->dir, sizeof(self->dir)));
 	snprintf(self->blue, sizeof(self->blue), "%s/blue", self->dir);
 	snprintf(self->red, sizeof(self->red), "%s/red", self->dir);
-	a = new_netns();
-	b = new_netns();
+	a = new_stack(self->blue, 0600);
+	b = new_stack(self->red, 0600);
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
-	ASSERT_EQ(0, mkstack(self->blue, a, 0600));
-	ASSERT_EQ(0, mkstack(self->red, b, 0600));
 
 	/* veth vblue in blue, its peer vred created straight into red. */
 	nl = nl_open(self->blue);
