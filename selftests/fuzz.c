@@ -137,14 +137,73 @@ static unsigned long rnd_cmd(void)
 	}
 }
 
-/* Fills the argument page with a plausible or random argument struct. */
+/* A well-formed msocket call, which reaches socket creation. */
+static void valid_msocket_args(struct arena *a, struct msocket_args *args)
+{
+	static const int combos[][3] = {
+		{ AF_INET, SOCK_STREAM, 0 }, { AF_INET, SOCK_DGRAM, 0 },
+		{ AF_INET6, SOCK_STREAM, 0 }, { AF_INET6, SOCK_DGRAM, 0 },
+		{ AF_UNIX, SOCK_STREAM, 0 }, { AF_UNIX, SOCK_SEQPACKET, 0 },
+		{ AF_NETLINK, SOCK_RAW, 0 }, { AF_PACKET, SOCK_DGRAM, 0 },
+		{ AF_INET, SOCK_DEFAULT, 0 }, { AF_UNSPEC, SOCK_DEFAULT, 0 },
+	};
+	int c = rnd_below(ARRAY_SIZE(combos));
+
+	args->size = sizeof(*args);
+	args->domain = combos[c][0];
+	args->type = combos[c][1];
+	args->protocol = combos[c][2];
+	if (rnd_below(2)) {
+		args->flags = 0;
+		args->dirfd = AT_FDCWD;
+		args->path = (uintptr_t)a->paths[0];	/* the stack */
+	} else {
+		args->flags = AT_EMPTY_PATH;
+		args->dirfd = a->fds[2];		/* O_PATH fd on the stack */
+		args->path = 0;
+	}
+}
+
+/*
+ * Fills the argument page: half the time a well-formed call with one field
+ * made random, else every field random in its own way.
+ */
 static void rnd_args(struct arena *a, unsigned long cmd)
 {
 	size_t i;
 
 	for (i = 0; i < 128; i += 8)
 		*(uint64_t *)(a->rw + i) = rnd_below(4) ? 0 : rnd();
-	if (rnd_below(2) == 0 && (cmd == MSOCKET_IOC_SOCKET || rnd_below(2))) {
+	if (cmd == MSOCKET_IOC_SOCKET && rnd_below(2)) {
+		struct msocket_args *args = (void *)a->rw;
+
+		valid_msocket_args(a, args);
+		switch (rnd_below(9)) {
+		case 0:
+			args->size = rnd_size(sizeof(*args));
+			break;
+		case 1:
+			args->flags = rnd();
+			break;
+		case 2:
+			args->dirfd = rnd_fd(a);
+			break;
+		case 3:
+			args->domain = rnd_domain();
+			break;
+		case 4:
+			args->type = rnd_type();
+			break;
+		case 5:
+			args->protocol = rnd();
+			break;
+		case 6:
+			args->path = rnd_path(a);
+			break;
+		default:	/* as it is */
+			break;
+		}
+	} else if (rnd_below(2) == 0 && (cmd == MSOCKET_IOC_SOCKET || rnd_below(2))) {
 		struct msocket_args *args = (void *)a->rw;
 
 		args->size = rnd_size(sizeof(*args));
