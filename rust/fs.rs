@@ -151,7 +151,7 @@ pub(crate) struct Type<T: FileSystem> {
 }
 
 // SAFETY: The C structure is written once, before registration, and only
-// read afterwards (by the kernel and by `owns`).
+// read afterwards (by the kernel and by `is_special`).
 unsafe impl<T: FileSystem> Sync for Type<T> {}
 
 impl<T: FileSystem> Type<T> {
@@ -237,9 +237,9 @@ impl<T: FileSystem> Registration<T> {
     /// exists, the module cannot be unloaded.
     pub(crate) fn register(ty: &'static Type<T>, module: &'static ThisModule) -> Result<Self> {
         let fs = ty.fs.get();
-        // SAFETY: Not registered yet (a second registration of the same
-        // type fails below with EBUSY and changes nothing that matters:
-        // the owner written is the same), so nobody else reads `owner`.
+        // SAFETY: The type is not registered yet, so nobody else reads
+        // `owner`. (Registering it twice fails below with EBUSY, after
+        // writing the same value again.)
         unsafe { (*fs).owner = module.as_ptr() };
         // SAFETY: `fs` is a complete file system type in static storage.
         to_result(unsafe { bindings::register_filesystem(fs) })?;
