@@ -28,7 +28,8 @@ endif
 MODULE_SOURCES := Kbuild msocket.rs $(wildcard rust/*.rs rust/*.c rust/*.h \
 	rust/bindgen_allowlist stackfs/*.rs uapi/linux/*.h)
 
-SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
+# selftests/libmsocket.c is built three ways (see LIBMSOCKET_TESTS).
+SELFTESTS := $(filter-out libmsocket,$(patsubst selftests/%.c,%,$(wildcard selftests/*.c)))
 SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all
 CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
@@ -64,14 +65,69 @@ selftests: deps
 				-o $(BUILD)/selftests/$$t selftests/$$t.c -lpthread || exit 1; \
 		fi; \
 	done
+	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS)
 	@cp -p $(SELFTEST_SCRIPTS) $(BUILD)/selftests/
 
-tools:
+# --- user space ---------------------------------------------------------------
+# libmsocket (C): libmsocket.a, libmsocket.so.$(VERSION) (soname
+# libmsocket.so.0), msocket.h, msocket.pc.
+
+VERSION := 0.1.0
+SONAME := libmsocket.so.0
+LIBMSOCKET_SOURCES := $(wildcard tools/libmsocket/*.c)
+LIBMSOCKET_HEADERS := $(wildcard tools/libmsocket/*.h) uapi/linux/msocket.h
+LIBMSOCKET_OBJECTS := $(patsubst tools/libmsocket/%.c,$(BUILD)/libmsocket/%.o,$(LIBMSOCKET_SOURCES))
+LIB_CFLAGS := -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden -D_GNU_SOURCE \
+	-Iuapi -Itools/libmsocket
+LIBMSOCKET := $(BUILD)/lib/libmsocket.a $(BUILD)/lib/libmsocket.so.$(VERSION)
+
+$(BUILD)/libmsocket/%.o: tools/libmsocket/%.c $(LIBMSOCKET_HEADERS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/libmsocket.a: $(LIBMSOCKET_OBJECTS)
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib/libmsocket.so.$(VERSION): $(LIBMSOCKET_OBJECTS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,-z,now -o $@ $^
+	@ln -sf libmsocket.so.$(VERSION) $(BUILD)/lib/$(SONAME)
+	@ln -sf $(SONAME) $(BUILD)/lib/libmsocket.so
+
+# The libmsocket selftests, linked the three ways a program can use it:
+# shared (-lmsocket), libmsocket.a in a dynamic program, fully static.
+LIBMSOCKET_TESTS := $(addprefix $(BUILD)/selftests/libmsocket_,shared static fullstatic)
+LIBMSOCKET_TEST_CC = ksrc=$$(qemu/build-kernel --source) && \
+	$(CC) $(SELFTEST_CFLAGS) -I"$$ksrc/tools/testing/selftests" -Iselftests -Itools/libmsocket \
+	-o $@ selftests/libmsocket.c -L$(BUILD)/lib
+
+$(BUILD)/selftests/libmsocket_shared: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -lmsocket -lpthread
+$(BUILD)/selftests/libmsocket_static: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -Wl,-Bstatic -lmsocket -Wl,-Bdynamic -lpthread
+$(BUILD)/selftests/libmsocket_fullstatic: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -static -lmsocket -lpthread
+
+# Small C programs on libmsocket, for the demo and the tests.
+EXAMPLES := $(patsubst tools/examples/%.c,$(BUILD)/bin/%,$(wildcard tools/examples/*.c))
+$(BUILD)/bin/%: tools/examples/%.c $(LIBMSOCKET)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(SELFTEST_CFLAGS) -Itools/libmsocket -o $@ $< -L$(BUILD)/lib -lmsocket
+
+tools: $(LIBMSOCKET) $(EXAMPLES)
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib
 	@cp -p tools/msocket-demo $(BUILD)/bin/
 
 # Everything qemu/run puts in the VM.
-vm-payload: module selftests tools
+vm-payload: module tools selftests
 
 check: deps
 	@qemu/check
@@ -98,7 +154,8 @@ checkpatch:
 	@ksrc=$$(qemu/build-kernel --source) && \
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONST_STRUCT,PREFER_KERNEL_TYPES \
-		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h)
+		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h \
+		tools/libmsocket/*.c tools/libmsocket/*.h tools/examples/*.c)
 
 clean:
 	rm -rf $(BUILD)
