@@ -273,7 +273,7 @@ TEST_F(lib, bad_variable_is_einval)
 	char value[1024];
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ASSERT_EQ(0, setenv(MSOCKET_DEFAULTS_ENV, bad[i], 1));
 		errno = 0;
 		EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, 0)) {
@@ -379,9 +379,15 @@ static int reaches_blue(int fd)
 	return ok;
 }
 
+/* What a child needs to know about the fixture. */
+struct stacks {
+	const char *blue, *red;
+	uint64_t blue_id, red_id;
+};
+
 static int unprivileged_use(void *arg)
 {
-	FIXTURE_DATA(lib) *self = arg;
+	const struct stacks *self = arg;
 
 	/* Mode 0666: a user may use the stack. */
 	if (!reaches_blue(msocket(self->blue, AF_INET, SOCK_STREAM, 0)))
@@ -410,6 +416,7 @@ TEST_F(lib, permissions_for_users)
 		.sin_port = htons(BLUE_PORT),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
+	struct stacks stacks = { .blue = self->blue, .red = self->red };
 	int listener = msocket(self->blue, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	ASSERT_LE(0, listener);
@@ -417,7 +424,7 @@ TEST_F(lib, permissions_for_users)
 	ASSERT_EQ(0, listen(listener, 8));
 	ASSERT_EQ(0, chmod(self->dir, 0755));
 	ASSERT_EQ(0, chmod(self->red, 0644));
-	EXPECT_EQ(0, run_as(TEST_UID, unprivileged_use, self));
+	EXPECT_EQ(0, run_as(TEST_UID, unprivileged_use, &stacks));
 	close(listener);
 }
 
@@ -501,7 +508,7 @@ TEST_F(lib, no_device_is_enosys)
 }
 
 struct thread_arg {
-	FIXTURE_DATA(lib) *self;
+	struct stacks *self;
 	int index;
 	int errors;
 };
@@ -538,12 +545,16 @@ static void *thread_main(void *data)
 
 TEST_F(lib, threads)
 {
+	struct stacks stacks = {
+		.blue = self->blue, .red = self->red,
+		.blue_id = self->blue_id, .red_id = self->red_id,
+	};
 	struct thread_arg args[8];
 	pthread_t threads[8];
 	int i;
 
 	for (i = 0; i < 8; i++) {
-		args[i] = (struct thread_arg){ .self = self, .index = i };
+		args[i] = (struct thread_arg){ .self = &stacks, .index = i };
 		ASSERT_EQ(0, pthread_create(&threads[i], NULL, thread_main, &args[i]));
 	}
 	for (i = 0; i < 8; i++) {

@@ -284,6 +284,7 @@ static int refresh(void)
 int msocket_defaults_lookup(int domain, char *buf, size_t len)
 {
 	const char *path = NULL;
+	size_t path_len;
 	int ret;
 
 	lock_take();
@@ -293,13 +294,14 @@ int msocket_defaults_lookup(int domain, char *buf, size_t len)
 			path = cache.table.family[domain];
 		else
 			path = cache.table.all;
-		if (!path || !path[0]) {
+		path_len = path ? strlen(path) : 0;
+		if (path_len == 0) {
 			ret = 0;
-		} else if (strlen(path) >= len) {
+		} else if (path_len >= len) {
 			errno = ENAMETOOLONG;
 			ret = -1;
 		} else {
-			strcpy(buf, path);
+			memcpy(buf, path, path_len + 1);
 			ret = 1;
 		}
 	}
