@@ -35,8 +35,8 @@ CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools vm-payload check demo shell \
-	clippy fmt fmt-check checkpatch clean help
+.PHONY: all module deps kernel selftests tools rust-tools vm-payload check demo shell \
+	clippy fmt fmt-check checkpatch install clean help
 
 all: module
 
@@ -73,6 +73,13 @@ selftests: deps
 # libmsocket.so.0), msocket.h, msocket.pc.
 
 VERSION := 0.1.0
+prefix ?= /usr/local
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib
+includedir ?= $(prefix)/include
+mandir ?= $(prefix)/share/man
 SONAME := libmsocket.so.0
 LIBMSOCKET_SOURCES := $(wildcard tools/libmsocket/*.c)
 LIBMSOCKET_HEADERS := $(wildcard tools/libmsocket/*.h) uapi/linux/msocket.h
@@ -122,7 +129,29 @@ $(BUILD)/bin/%: tools/examples/%.c $(LIBMSOCKET)
 	@echo "  CC      $@"
 	@$(CC) $(SELFTEST_CFLAGS) -Itools/libmsocket -o $@ $< -L$(BUILD)/lib -lmsocket
 
-tools: $(LIBMSOCKET) $(EXAMPLES)
+# Rust: the msocket crate (tools/msocket-rs) and mstack/vustack
+# (tools/mstack), built in one target directory. mstack finds
+# libmsocket.so.0 for LD_PRELOAD in ../lib next to itself, else in
+# $(libdir), which it is built for. The msocket crate's VM tests (its
+# tests/vm.rs, run by selftests/msocket_rs.sh) go in lib/msocket-tests.
+CARGO ?= cargo
+CARGO_TARGET_DIR := $(abspath $(BUILD)/cargo)
+RUST_CRATES := tools/msocket-rs tools/mstack
+CARGO_FLAGS := --quiet --locked --target-dir $(CARGO_TARGET_DIR)
+
+rust-tools:
+	@mkdir -p $(BUILD)/bin $(BUILD)/lib/msocket-tests
+	@echo "  CARGO   tools/mstack"
+	@MSOCKET_LIBDIR=$(libdir) $(CARGO) build --release $(CARGO_FLAGS) \
+		--manifest-path tools/mstack/Cargo.toml
+	@cp -p $(CARGO_TARGET_DIR)/release/mstack $(CARGO_TARGET_DIR)/release/vustack $(BUILD)/bin/
+	@echo "  CARGO   tools/msocket-rs (VM tests)"
+	@exe=$$($(CARGO) test --no-run --test vm --message-format=json $(CARGO_FLAGS) \
+		--manifest-path tools/msocket-rs/Cargo.toml | \
+		sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1) && \
+		[ -n "$$exe" ] && cp -p "$$exe" $(BUILD)/lib/msocket-tests/msocket-rs-vm
+
+tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib
 	@cp -p tools/msocket-demo $(BUILD)/bin/
 
@@ -143,12 +172,17 @@ clippy:
 	@mkdir -p $(BUILD)
 	@rc=0; $(MAKE) --no-print-directory module CLIPPY=1 >$(BUILD)/clippy.log 2>&1 || rc=$$?; \
 		cat $(BUILD)/clippy.log; [ $$rc -eq 0 ] && ! grep -Eq '^(warning|error)' $(BUILD)/clippy.log
+	@for c in $(RUST_CRATES); do \
+		$(CARGO) clippy --all-targets $(CARGO_FLAGS) --manifest-path $$c/Cargo.toml -- -D warnings || exit 1; \
+	done
 
 fmt:
 	@rustfmt --edition 2021 --config-path .rustfmt.toml msocket.rs
+	@for c in $(RUST_CRATES); do $(CARGO) fmt --manifest-path $$c/Cargo.toml || exit 1; done
 
 fmt-check:
 	@rustfmt --check --edition 2021 --config-path .rustfmt.toml msocket.rs
+	@for c in $(RUST_CRATES); do $(CARGO) fmt --check --manifest-path $$c/Cargo.toml || exit 1; done
 
 # User-space C is checked with one more exception: ENOSYS, which libmsocket
 # returns, as a missing system call does, when /dev/msocket is absent.
