@@ -110,12 +110,14 @@ fn long_entry(path: &Path, name: &str, meta: &std::fs::Metadata) -> String {
                     .iter()
                     .map(|(a, p)| format!("{a}/{p}"))
                     .collect();
-                out.push_str(&format!(
-                    "    {:<12} {:<14} {}\n",
+                let line = format!(
+                    "    {:<12} {:<14} {}",
                     link.name,
                     link.state(),
                     addrs.join(" ")
-                ));
+                );
+                out.push_str(line.trim_end());
+                out.push('\n');
             }
         }
         Err(e) => out.push_str(&format!(

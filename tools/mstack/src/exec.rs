@@ -69,10 +69,15 @@ pub fn preload_library() -> io::Result<PathBuf> {
     if let Some(libdir) = option_env!("MSOCKET_LIBDIR") {
         candidates.push(Path::new(libdir).join(PRELOAD_LIBRARY));
     }
+    // The directory is made canonical, not the name: the soname symlink
+    // keeps pointing at the installed version.
     candidates
         .into_iter()
         .find(|p| p.exists())
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .map(|p| match p.parent().map(std::fs::canonicalize) {
+            Some(Ok(dir)) => dir.join(PRELOAD_LIBRARY),
+            _ => p,
+        })
         .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))
 }
 
