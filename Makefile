@@ -9,6 +9,8 @@
 #   make check            every test: host tests, then the selftests in a VM
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                         the module against another Rust-enabled 6.12 tree
+#   make install [DESTDIR=... prefix=/usr/local]
+#                         the module, libmsocket, mstack, vustack, man pages
 
 KERNEL ?= debug
 MSOCKET_CACHE ?= $(HOME)/.cache/msocket
@@ -36,7 +38,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-pa
 	-Wno-clobbered -D_GNU_SOURCE -Iuapi
 
 .PHONY: all module deps kernel selftests tools rust-tools vm-payload check demo shell \
-	clippy fmt fmt-check checkpatch install clean help
+	clippy fmt fmt-check checkpatch install install-check clean help
 
 all: module
 
@@ -155,6 +157,43 @@ tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib
 	@cp -p tools/msocket-demo $(BUILD)/bin/
 
+# --- install -----------------------------------------------------------------
+# The module into $(moduledir) (default /lib/modules/RELEASE/extra of the
+# kernel it is built for), libmsocket and its headers and pkg-config file,
+# mstack and vustack, the man pages; all under $(DESTDIR). depmod runs only
+# for a real installation (no DESTDIR). `make install-check` installs into a
+# temporary DESTDIR and checks the result (qemu/install-check).
+
+MAN_PAGES := $(wildcard tools/man/*.[0-9])
+
+install: module tools
+	@kdir=$$($(KDIR_CMD)) && krel=$$(cat "$$kdir/include/config/kernel.release") && \
+		mdir="$(if $(moduledir),$(moduledir),/lib/modules/$$krel/extra)" && \
+		install -d "$(DESTDIR)$$mdir" && \
+		install -m 0644 $(KMOD_DIR)/msocket.ko "$(DESTDIR)$$mdir/msocket.ko" && \
+		echo "  INSTALL $(DESTDIR)$$mdir/msocket.ko" && \
+		if [ -z "$(DESTDIR)" ] && command -v depmod >/dev/null; then depmod -a "$$krel"; fi
+	@install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(bindir)
+	@install -m 0644 $(BUILD)/lib/libmsocket.a $(DESTDIR)$(libdir)/
+	@install -m 0755 $(BUILD)/lib/libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/
+	@ln -sf libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
+	@ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmsocket.so
+	@install -m 0644 tools/libmsocket/msocket.h $(DESTDIR)$(includedir)/msocket.h
+	@install -m 0644 uapi/linux/msocket.h $(DESTDIR)$(includedir)/linux/msocket.h
+	@sed -e 's|@PREFIX@|$(prefix)|; s|@LIBDIR@|$(libdir)|; s|@INCLUDEDIR@|$(includedir)|' \
+		-e 's|@VERSION@|$(VERSION)|' tools/libmsocket/msocket.pc.in \
+		>$(DESTDIR)$(libdir)/pkgconfig/msocket.pc
+	@install -m 0755 $(BUILD)/bin/mstack $(BUILD)/bin/vustack $(DESTDIR)$(bindir)/
+	@for page in $(MAN_PAGES); do \
+		sec=$${page##*.}; install -d $(DESTDIR)$(mandir)/man$$sec && \
+		install -m 0644 $$page $(DESTDIR)$(mandir)/man$$sec/ || exit 1; \
+	done
+	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, man pages"
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-check:
+	@qemu/install-check
+
 # Everything qemu/run puts in the VM.
 vm-payload: module tools selftests
 
@@ -201,4 +240,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
