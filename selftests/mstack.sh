@@ -133,6 +133,11 @@ fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
 fails_with "a user's static program: setns needs CAP_SYS_ADMIN (EPERM)" 1 \
 	"setns (needs CAP_SYS_ADMIN): EPERM (Operation not permitted)" \
 	as_user mstack exec "$dir/red" -- busybox true
+cp /usr/bin/nc.openbsd /tmp/nc-setuid && chmod 4755 /tmp/nc-setuid
+fails_with "a setuid program (LD_PRELOAD would be ignored): exec uses setns" 1 \
+	"is setuid, setgid or has file capabilities (LD_PRELOAD is ignored): LD_PRELOAD cannot reach it, using setns" \
+	mstack exec -v "$dir/red" -- /tmp/nc-setuid -z -w 1 127.0.0.1 1
+rm -f /tmp/nc-setuid
 has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
 	mstack exec --setns "$dir/red" -- readlink /proc/self/ns/net
 has "  and clears inherited defaults" "D= " \

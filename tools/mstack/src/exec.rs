@@ -156,6 +156,32 @@ fn is_static(file: &Path, depth: u32) -> bool {
     elf_is_static(&head).unwrap_or(false)
 }
 
+/// Whether running `file` is a secure execution (setuid, setgid, or file
+/// capabilities), in which the dynamic linker ignores `LD_PRELOAD` paths.
+fn is_secure_exec(file: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return false;
+    };
+    if meta.mode() & (libc::S_ISUID | libc::S_ISGID) != 0 {
+        return true;
+    }
+    let Ok(c) = std::ffi::CString::new(file.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a NUL-terminated path and name; a null buffer of size 0
+    // only asks for the attribute's size.
+    let size = unsafe {
+        libc::getxattr(
+            c.as_ptr(),
+            c"security.capability".as_ptr(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    size > 0
+}
+
 /// Prepares `req`, then replaces this process by the command. Returns only
 /// on failure.
 pub fn run(prog: &str, req: Request) -> Error {
@@ -185,16 +211,24 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         families = Some(all);
     }
     let mut mode = req.mode;
+    // Why LD_PRELOAD cannot reach the program, if it cannot.
+    let mut unreachable = None;
     if mode == Mode::Auto {
-        let static_program = resolve(&req.command[0]).is_some_and(|f| is_static(&f, 0));
-        mode = if static_program {
+        let file = resolve(&req.command[0]);
+        if file.as_deref().is_some_and(|f| is_static(f, 0)) {
+            unreachable = Some("is statically linked");
+        } else if file.as_deref().is_some_and(is_secure_exec) {
+            unreachable =
+                Some("is setuid, setgid or has file capabilities (LD_PRELOAD is ignored)");
+        }
+        mode = if unreachable.is_some() {
             Mode::Setns
         } else {
             Mode::Preload
         };
-        if static_program && req.verbose {
+        if let (Some(why), true) = (unreachable, req.verbose) {
             eprintln!(
-                "{prog}: {} is statically linked: LD_PRELOAD cannot reach it, using setns",
+                "{prog}: {} {why}: LD_PRELOAD cannot reach it, using setns",
                 req.command[0].to_string_lossy()
             );
         }
@@ -203,11 +237,9 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         return Err(Error::usage(format!(
             "{}: setns moves every address family at once: it cannot be used with -f or -s{}",
             req.command[0].to_string_lossy(),
-            if req.mode == Mode::Auto {
-                " (the program is statically linked, so LD_PRELOAD cannot reach it)"
-            } else {
-                ""
-            }
+            unreachable.map_or(String::new(), |why| format!(
+                " (the program {why}, so LD_PRELOAD cannot reach it)"
+            ))
         )));
     }
 
@@ -325,6 +357,23 @@ mod tests {
         std::fs::write(&script, format!("#!{} -x\n", me.display())).unwrap();
         assert!(!is_static(&script, 0));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn secure_execution_detection() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("mstack-suid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("prog");
+        std::fs::write(&file, b"").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!is_secure_exec(&file));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o4755)).unwrap();
+        assert!(is_secure_exec(&file));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o2755)).unwrap();
+        assert!(is_secure_exec(&file));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!is_secure_exec(Path::new("/nonexistent")));
     }
 
     #[test]

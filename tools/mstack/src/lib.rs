@@ -15,6 +15,8 @@
 //! command's own status once it runs, 126 if it cannot be run, 127 if it
 //! is not found.
 
+#![warn(missing_docs)]
+
 pub mod commands;
 pub mod error;
 pub mod exec;
