@@ -263,6 +263,37 @@ TEST_F(lib, path_escapes)
 	close(nsfd);
 }
 
+/*
+ * What libmsocket writes, the Rust side (mstack exec) reads and extends:
+ * one format for both.
+ */
+TEST_F(lib, mstack_reads_what_the_library_writes)
+{
+	char odd[160], cmd[512], line[1024] = "", expect[1024];
+	int nsfd = new_netns();
+	FILE *p;
+
+	ASSERT_LE(0, nsfd);
+	snprintf(odd, sizeof(odd), "%s/x,y%%z", self->dir);
+	ASSERT_EQ(0, mkstack(odd, nsfd, 0666));
+	close(nsfd);
+	ASSERT_EQ(0, msocket(self->blue, AF_UNSPEC, SOCK_DEFAULT, 0));
+	ASSERT_EQ(0, msocket(odd, AF_INET, SOCK_DEFAULT, 0));
+	ASSERT_EQ(0, msocket(NULL, AF_UNIX, SOCK_DEFAULT, 0));
+	snprintf(cmd, sizeof(cmd),
+		 "mstack exec --preload -f inet6 %s -- sh -c 'echo \"$MSOCKET_DEFAULTS\"'",
+		 self->red);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	EXPECT_EQ(0, pclose(p));
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(expect, sizeof(expect), "*=%s,unix=,inet=%s/x%%2Cy%%25z,inet6=%s",
+		 self->blue, self->dir, self->red);
+	EXPECT_STREQ(expect, line);
+}
+
 /* A variable that does not parse fails every socket: no silent fallback. */
 TEST_F(lib, bad_variable_is_einval)
 {
