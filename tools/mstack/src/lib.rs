@@ -109,7 +109,7 @@ pub struct ExecArgs {
     /// Enter the stack's network namespace (needs CAP_SYS_ADMIN; every family).
     #[arg(long, conflicts_with = "preload")]
     pub setns: bool,
-    /// Use LD_PRELOAD=libmsocket.so.0 even for a static program.
+    /// Use LD_PRELOAD=libmsocket.so.0 even where it cannot work (static or setuid programs).
     #[arg(long)]
     pub preload: bool,
     /// The stack file.
