@@ -9,6 +9,8 @@
 #   make check            every test: host tests, then the selftests in a VM
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                         the module against another Rust-enabled 6.12 tree
+#   make install [DESTDIR=... prefix=/usr/local]
+#                         the module, libmsocket, mstack, vustack, man pages
 
 KERNEL ?= debug
 MSOCKET_CACHE ?= $(HOME)/.cache/msocket
@@ -28,14 +30,15 @@ endif
 MODULE_SOURCES := Kbuild msocket.rs $(wildcard rust/*.rs rust/*.c rust/*.h \
 	rust/bindgen_allowlist stackfs/*.rs uapi/linux/*.h)
 
-SELFTESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
+# selftests/libmsocket.c is built three ways (see LIBMSOCKET_TESTS).
+SELFTESTS := $(filter-out libmsocket,$(patsubst selftests/%.c,%,$(wildcard selftests/*.c)))
 SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all
 CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools vm-payload check demo shell bench stress \
-	clippy fmt fmt-check checkpatch clean help
+.PHONY: all module deps kernel selftests tools rust-tools vm-payload check demo shell \
+	bench stress clippy fmt fmt-check checkpatch install install-check clean help
 
 all: module
 
@@ -64,14 +67,135 @@ selftests: deps
 				-o $(BUILD)/selftests/$$t selftests/$$t.c -lpthread || exit 1; \
 		fi; \
 	done
+	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS)
 	@cp -p $(SELFTEST_SCRIPTS) $(BUILD)/selftests/
 
-tools:
+# --- user space ---------------------------------------------------------------
+# libmsocket (C): libmsocket.a, libmsocket.so.$(VERSION) (soname
+# libmsocket.so.0), msocket.h, msocket.pc.
+
+VERSION := 0.1.0
+prefix ?= /usr/local
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib
+includedir ?= $(prefix)/include
+mandir ?= $(prefix)/share/man
+SONAME := libmsocket.so.0
+LIBMSOCKET_SOURCES := $(wildcard tools/libmsocket/*.c)
+LIBMSOCKET_HEADERS := $(wildcard tools/libmsocket/*.h) uapi/linux/msocket.h
+LIBMSOCKET_OBJECTS := $(patsubst tools/libmsocket/%.c,$(BUILD)/libmsocket/%.o,$(LIBMSOCKET_SOURCES))
+LIB_CFLAGS := -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden -D_GNU_SOURCE \
+	-Iuapi -Itools/libmsocket
+LIBMSOCKET := $(BUILD)/lib/libmsocket.a $(BUILD)/lib/libmsocket.so.$(VERSION)
+
+$(BUILD)/libmsocket/%.o: tools/libmsocket/%.c $(LIBMSOCKET_HEADERS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/libmsocket.a: $(LIBMSOCKET_OBJECTS)
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib/libmsocket.so.$(VERSION): $(LIBMSOCKET_OBJECTS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,-z,now -o $@ $^
+	@ln -sf libmsocket.so.$(VERSION) $(BUILD)/lib/$(SONAME)
+	@ln -sf $(SONAME) $(BUILD)/lib/libmsocket.so
+
+# The libmsocket selftests, linked the three ways a program can use it:
+# shared (-lmsocket), libmsocket.a in a dynamic program, fully static.
+LIBMSOCKET_TESTS := $(addprefix $(BUILD)/selftests/libmsocket_,shared static fullstatic)
+LIBMSOCKET_TEST_CC = ksrc=$$(qemu/build-kernel --source) && \
+	$(CC) $(SELFTEST_CFLAGS) -I"$$ksrc/tools/testing/selftests" -Iselftests -Itools/libmsocket \
+	-o $@ selftests/libmsocket.c -L$(BUILD)/lib
+
+$(BUILD)/selftests/libmsocket_shared: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -lmsocket -lpthread
+$(BUILD)/selftests/libmsocket_static: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -Wl,-Bstatic -lmsocket -Wl,-Bdynamic -lpthread
+$(BUILD)/selftests/libmsocket_fullstatic: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
+	@echo "  CC      $@"
+	@$(LIBMSOCKET_TEST_CC) -static -lmsocket -lpthread
+
+# Small C programs on libmsocket, for the demo and the tests.
+EXAMPLES := $(patsubst tools/examples/%.c,$(BUILD)/bin/%,$(wildcard tools/examples/*.c))
+$(BUILD)/bin/%: tools/examples/%.c $(LIBMSOCKET)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(SELFTEST_CFLAGS) -Itools/libmsocket -o $@ $< -L$(BUILD)/lib -lmsocket
+
+# Rust: the msocket crate (tools/msocket-rs) and mstack/vustack
+# (tools/mstack), built in one target directory. mstack finds
+# libmsocket.so.0 for LD_PRELOAD in ../lib next to itself, else in
+# $(libdir), which it is built for. The msocket crate's VM tests (its
+# tests/vm.rs, run by selftests/msocket_rs.sh) go in lib/msocket-tests.
+CARGO ?= cargo
+CARGO_TARGET_DIR := $(abspath $(BUILD)/cargo)
+RUST_CRATES := tools/msocket-rs tools/mstack
+CARGO_FLAGS := --quiet --locked --target-dir $(CARGO_TARGET_DIR)
+
+rust-tools:
+	@mkdir -p $(BUILD)/bin $(BUILD)/lib/msocket-tests
+	@echo "  CARGO   tools/mstack"
+	@MSOCKET_LIBDIR=$(libdir) $(CARGO) build --release $(CARGO_FLAGS) \
+		--manifest-path tools/mstack/Cargo.toml
+	@cp -p $(CARGO_TARGET_DIR)/release/mstack $(CARGO_TARGET_DIR)/release/vustack $(BUILD)/bin/
+	@echo "  CARGO   tools/msocket-rs (VM tests)"
+	@exe=$$($(CARGO) test --no-run --test vm --message-format=json $(CARGO_FLAGS) \
+		--manifest-path tools/msocket-rs/Cargo.toml | \
+		sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1) && \
+		[ -n "$$exe" ] && cp -p "$$exe" $(BUILD)/lib/msocket-tests/msocket-rs-vm
+
+tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib
 	@cp -p tools/msocket-demo $(BUILD)/bin/
 
+# --- install -----------------------------------------------------------------
+# The module into $(moduledir) (default /lib/modules/RELEASE/extra of the
+# kernel it is built for), libmsocket and its headers and pkg-config file,
+# mstack and vustack, the man pages; all under $(DESTDIR). depmod runs only
+# for a real installation (no DESTDIR). `make install-check` installs into a
+# temporary DESTDIR and checks the result (qemu/install-check).
+
+MAN_PAGES := $(wildcard tools/man/*.[0-9])
+
+install: module tools
+	@kdir=$$($(KDIR_CMD)) && krel=$$(cat "$$kdir/include/config/kernel.release") && \
+		mdir="$(if $(moduledir),$(moduledir),/lib/modules/$$krel/extra)" && \
+		install -d "$(DESTDIR)$$mdir" && \
+		install -m 0644 $(KMOD_DIR)/msocket.ko "$(DESTDIR)$$mdir/msocket.ko" && \
+		echo "  INSTALL $(DESTDIR)$$mdir/msocket.ko" && \
+		if [ -z "$(DESTDIR)" ] && command -v depmod >/dev/null; then depmod -a "$$krel"; fi
+	@install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(bindir)
+	@install -m 0644 $(BUILD)/lib/libmsocket.a $(DESTDIR)$(libdir)/
+	@install -m 0755 $(BUILD)/lib/libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/
+	@ln -sf libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
+	@ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmsocket.so
+	@install -m 0644 tools/libmsocket/msocket.h $(DESTDIR)$(includedir)/msocket.h
+	@install -m 0644 uapi/linux/msocket.h $(DESTDIR)$(includedir)/linux/msocket.h
+	@sed -e 's|@PREFIX@|$(prefix)|; s|@LIBDIR@|$(libdir)|; s|@INCLUDEDIR@|$(includedir)|' \
+		-e 's|@VERSION@|$(VERSION)|' tools/libmsocket/msocket.pc.in \
+		>$(DESTDIR)$(libdir)/pkgconfig/msocket.pc
+	@install -m 0755 $(BUILD)/bin/mstack $(BUILD)/bin/vustack $(DESTDIR)$(bindir)/
+	@for page in $(MAN_PAGES); do \
+		sec=$${page##*.}; install -d $(DESTDIR)$(mandir)/man$$sec && \
+		install -m 0644 $$page $(DESTDIR)$(mandir)/man$$sec/ || exit 1; \
+	done
+	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, man pages"
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-check:
+	@qemu/install-check
+
 # Everything qemu/run puts in the VM.
-vm-payload: module selftests tools
+vm-payload: module tools selftests
 
 check: deps
 	@qemu/check
@@ -101,26 +225,38 @@ bench: deps
 		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
 		--exec 'msocket-bench $(BENCH)'
 
-
+# Fails on any rustc or clippy warning.
+clippy:
 	@mkdir -p $(BUILD)
 	@rc=0; $(MAKE) --no-print-directory module CLIPPY=1 >$(BUILD)/clippy.log 2>&1 || rc=$$?; \
 		cat $(BUILD)/clippy.log; [ $$rc -eq 0 ] && ! grep -Eq '^(warning|error)' $(BUILD)/clippy.log
+	@for c in $(RUST_CRATES); do \
+		$(CARGO) clippy --all-targets $(CARGO_FLAGS) --manifest-path $$c/Cargo.toml -- -D warnings || exit 1; \
+	done
 
 fmt:
 	@rustfmt --edition 2021 --config-path .rustfmt.toml msocket.rs
+	@for c in $(RUST_CRATES); do $(CARGO) fmt --manifest-path $$c/Cargo.toml || exit 1; done
 
 fmt-check:
 	@rustfmt --check --edition 2021 --config-path .rustfmt.toml msocket.rs
+	@for c in $(RUST_CRATES); do $(CARGO) fmt --check --manifest-path $$c/Cargo.toml || exit 1; done
 
+# User-space C is checked with one more exception: ENOSYS, which libmsocket
+# returns, as a missing system call does, when /dev/msocket is absent.
+CHECKPATCH_IGNORE := SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONST_STRUCT,PREFER_KERNEL_TYPES
 checkpatch:
 	@ksrc=$$(qemu/build-kernel --source) && \
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
-		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONST_STRUCT,PREFER_KERNEL_TYPES \
-		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h selftests/*.c selftests/*.h \
-			tools/bench/*.c)
+		--ignore $(CHECKPATCH_IGNORE) \
+		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h) && \
+		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
+		--ignore $(CHECKPATCH_IGNORE),ENOSYS \
+		-f $(wildcard selftests/*.c selftests/*.h tools/libmsocket/*.c tools/libmsocket/*.h \
+		tools/examples/*.c tools/bench/*.c)
 
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,0 +1,75 @@
+# shellcheck shell=sh
+# TAP helpers of the shell selftests (sourced; run_all skips this file).
+#
+#   check DESC CMD...           ok if CMD succeeds
+#   fails DESC STATUS CMD...    ok if CMD exits with STATUS
+#   has DESC TEXT CMD...        ok if CMD succeeds and prints TEXT (stdout+stderr)
+#   done_testing                prints the plan; exits 1 on any failure
+# The output of a failed check is shown as TAP comments.
+
+tap_n=0
+tap_failed=0
+tap_out=$(mktemp /tmp/tap.XXXXXX)
+
+tap_ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n $1"
+}
+
+tap_not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n $1"
+	sed 's/^/# /' "$tap_out"
+}
+
+check() {
+	desc=$1
+	shift
+	if "$@" >"$tap_out" 2>&1; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
+}
+
+fails() {
+	desc=$1 want=$2
+	shift 2
+	"$@" >"$tap_out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		tap_ok "$desc"
+	else
+		echo "exit status $got, expected $want" >>"$tap_out"
+		tap_not_ok "$desc"
+	fi
+}
+
+has() {
+	desc=$1 text=$2
+	shift 2
+	if "$@" >"$tap_out" 2>&1 && grep -qF -- "$text" "$tap_out"; then
+		tap_ok "$desc"
+	else
+		echo "expected output containing: $text" >>"$tap_out"
+		tap_not_ok "$desc"
+	fi
+}
+
+# Like has, for a command that must fail with STATUS and print TEXT.
+fails_with() {
+	desc=$1 want=$2 text=$3
+	shift 3
+	"$@" >"$tap_out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -qF -- "$text" "$tap_out"; then
+		tap_ok "$desc"
+	else
+		echo "exit status $got (expected $want); expected output containing: $text" >>"$tap_out"
+		tap_not_ok "$desc"
+	fi
+}
+
+done_testing() {
+	rm -f "$tap_out"
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+	exit
+}

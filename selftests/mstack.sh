@@ -1,0 +1,164 @@
+#!/bin/sh
+# mstack and vustack: every subcommand, its output, its errors (with the
+# errno names) and its exit codes; as root and as an unprivileged user.
+. "$(dirname "$0")/lib.sh"
+
+dir=$(mktemp -d /tmp/mstack.XXXXXX)
+mount -t stackfs none "$dir" || { echo "not ok 1 mount stackfs"; echo "1..1"; exit 1; }
+chmod 755 "$dir"
+trap 'umount -l "$dir"; rmdir "$dir"; [ -z "$devnet" ] || umount -l /dev/net' EXIT
+as_user() { su -s /bin/sh msuser -c "$*"; }
+ns_of() { stat -L -c %i "$1"; }
+
+# --- add ---------------------------------------------------------------------
+check "add --new makes a stack file" mstack add "$dir/red" --new
+# stat %f is the raw st_mode in hexadecimal: e1a4 is S_IFSTACK | 0644.
+has "it stats as S_IFSTACK | 0644 (0666 less the umask)" "e1a4" stat -c %f "$dir/red"
+check "add -m 0600" mstack add -m 0600 "$dir/blue" --new
+has "  gives mode 600" "600" stat -c %a "$dir/blue"
+check "add --pid 1" mstack add "$dir/init" --pid 1
+has "  binds init's namespace" "net:[$(ns_of /proc/1/ns/net)] init" mstack ls -l "$dir"
+check "add --netns FILE (an nsfs file)" mstack add "$dir/self" --netns /proc/self/ns/net
+has "  binds that namespace" "net:[$(ns_of /proc/self/ns/net)] self" mstack ls -l "$dir"
+check "add --netns STACK (another stack file)" mstack add "$dir/alias" --netns "$dir/red"
+red_id=$(mstack ls -l "$dir/red" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+has "  binds the same namespace as that stack" "net:[$red_id] $dir/alias" mstack ls -l "$dir/alias"
+fails "a new namespace is not the caller's" 1 test "$red_id" = "$(ns_of /proc/self/ns/net)"
+has "a new namespace has loopback up with its addresses" "lo           UP             127.0.0.1/8" \
+	mstack ls -l "$dir/red"
+fails_with "add over an existing file: EEXIST" 1 "mstack: $dir/red: EEXIST (File exists)" \
+	mstack add "$dir/red" --new
+fails_with "add in a missing directory: ENOENT" 1 "mstack: $dir/no/x: ENOENT (No such file or directory)" \
+	mstack add "$dir/no/x" --new
+fails_with "add outside a stackfs: EOPNOTSUPP" 1 "mstack: /tmp/x: EOPNOTSUPP (Operation not supported)" \
+	mstack add /tmp/x --new
+fails_with "add --netns of a file that is no namespace: EINVAL" 1 "mstack: $dir/x: EINVAL (Invalid argument)" \
+	mstack add "$dir/x" --netns /etc/passwd
+fails_with "add --netns of a missing file: ENOENT" 1 "mstack: /nonexistent: ENOENT" \
+	mstack add "$dir/x" --netns /nonexistent
+fails_with "add --pid of no process: ENOENT" 1 "mstack: /proc/999999/ns/net: ENOENT" \
+	mstack add "$dir/x" --pid 999999
+fails "add without a namespace: usage error (2)" 2 mstack add "$dir/x"
+fails "add with two namespaces: usage error (2)" 2 mstack add "$dir/x" --new --pid 1
+fails_with "add -m 9: usage error (2)" 2 "is not an octal mode" mstack add -m 9 "$dir/x" --new
+mkdir "$dir/user" && chown msuser "$dir/user"
+fails_with "a user cannot add to root's directory: EACCES" 1 "EACCES (Permission denied)" \
+	as_user mstack add "$dir/mine" --new
+fails_with "a user cannot bind the initial namespace: EPERM" 1 "EPERM (Operation not permitted)" \
+	as_user mstack add "$dir/user/init" --netns /proc/self/ns/net
+check "a user can add --new in their own directory (a user namespace of theirs)" \
+	as_user mstack add "$dir/user/mine" --new
+has "  and owns it, loopback up" "msuser msuser" as_user mstack ls -l "$dir/user"
+has "  and can use it" "127.0.0.1/8" as_user mstack ls -l "$dir/user/mine"
+
+# --- ls ----------------------------------------------------------------------
+mkdir "$dir/sub"
+has "ls lists stacks and subdirectories, sorted" "alias
+blue
+init
+red
+self
+sub/
+user/" mstack ls "$dir"
+has "ls of a stack file lists it" "$dir/red" mstack ls "$dir/red"
+fails_with "ls of a missing directory: ENOENT" 1 "mstack: /nonexistent: ENOENT" mstack ls /nonexistent
+mount -t stackfs none /dev/net && devnet=1
+mstack add /dev/net/dflt --new
+has "ls without DIR lists /dev/net" "dflt" mstack ls
+umount /dev/net && devnet=
+mstack exec "$dir/red" -- /usr/sbin/ip link add v0 type veth peer name v1
+mstack exec "$dir/red" -- /usr/sbin/ip addr add 10.9.0.1/24 dev v0
+mstack exec "$dir/red" -- /usr/sbin/ip link set v0 up
+mstack exec "$dir/red" -- /usr/sbin/ip link set v1 up
+has "ls -l shows interfaces, state and addresses (read by rtnetlink in the stack)" \
+	"v0           UP             10.9.0.1/24" mstack ls -l "$dir/red"
+has "ls -l shows mode, owner and group" "rw------- root root" mstack ls -l "$dir/blue"
+chmod 644 "$dir/red"
+has "ls -l without w: the interfaces are not readable" "(interfaces: EACCES (Permission denied))" \
+	as_user mstack ls -l "$dir/red"
+has "ls -l without r: the namespace id is not readable" "rw------- root root net:[?] blue" \
+	as_user mstack ls -l "$dir"
+chmod 666 "$dir/red"
+
+# --- probe -------------------------------------------------------------------
+has "probe lists inet" "2 inet" mstack probe "$dir/red"
+has "probe lists inet6" "10 inet6" mstack probe "$dir/red"
+has "probe lists unix, netlink, packet" "1 unix" mstack probe "$dir/red"
+fails "probe does not list irda (not in this kernel)" 1 sh -c "mstack probe $dir/red | grep -q irda"
+fails_with "probe of a file that is not a stack: EOPNOTSUPP" 1 "mstack: /etc/passwd: EOPNOTSUPP" \
+	mstack probe /etc/passwd
+fails_with "probe without w: EACCES" 1 "EACCES" as_user mstack probe "$dir/blue"
+
+# --- exec --------------------------------------------------------------------
+env_of() { mstack exec --preload "$@" -- sh -c 'echo "D=$MSOCKET_DEFAULTS P=$LD_PRELOAD"'; }
+has "exec sets every family by default" "D=*=$dir/red P=/usr/lib/libmsocket.so.0" env_of "$dir/red"
+has "exec -f takes names, numbers and aliases" "D=unix=$dir/red,inet=$dir/red,inet6=$dir/red" \
+	env_of -f ipv4,1 -f ip6 "$dir/red"
+has "exec -f ip is inet,inet6,netlink,packet" \
+	"D=inet=$dir/red,inet6=$dir/red,netlink=$dir/red,packet=$dir/red" env_of -f ip "$dir/red"
+has "exec -s sets the supported families" \
+	"D=unix=$dir/red,inet=$dir/red,inet6=$dir/red,netlink=$dir/red,packet=$dir/red" env_of -s "$dir/red"
+has "exec -f keeps the other families' inherited defaults" "D=inet=$dir/blue,inet6=$dir/red" \
+	env MSOCKET_DEFAULTS="inet=$dir/blue" mstack exec --preload -f inet6 "$dir/red" -- \
+	sh -c 'echo "D=$MSOCKET_DEFAULTS"'
+has "exec stores a relative stack path absolute" "D=*=$dir/red" \
+	sh -c "cd $dir && mstack exec --preload red -- sh -c 'echo \"D=\$MSOCKET_DEFAULTS\"'"
+has "exec keeps an existing LD_PRELOAD after libmsocket" "P=/usr/lib/libmsocket.so.0:/x.so" \
+	env LD_PRELOAD=/x.so mstack exec --preload "$dir/red" -- sh -c 'echo "P=$LD_PRELOAD"'
+has "exec -v says what it does" "mstack: using $dir/red for the address families inet(2)" \
+	mstack exec -v --preload -f inet "$dir/red" -- true
+fails "exec passes the command's exit status" 7 mstack exec "$dir/red" -- sh -c 'exit 7'
+fails_with "exec of a missing command: 127" 127 "mstack: no-such-cmd: ENOENT" \
+	mstack exec "$dir/red" -- no-such-cmd
+fails_with "exec of a file that cannot run: 126" 126 "mstack: /etc/passwd: EACCES" \
+	mstack exec --preload "$dir/red" -- /etc/passwd
+fails_with "exec on a missing stack: ENOENT" 1 "mstack: $dir/none: ENOENT" \
+	mstack exec "$dir/none" -- true
+fails_with "exec on a file that is not a stack: EOPNOTSUPP" 1 "mstack: /etc/passwd: EOPNOTSUPP" \
+	mstack exec /etc/passwd -- true
+fails_with "exec -f of a family the stack lacks: EAFNOSUPPORT" 1 \
+	"mstack: $dir/red: irda: EAFNOSUPPORT (Address family not supported by protocol)" \
+	mstack exec --preload -f ir "$dir/red" -- true
+fails_with "exec -f of an unknown family: usage error" 2 "unknown protocol family bogus" \
+	mstack exec -f bogus "$dir/red" -- true
+fails_with "exec --setns with -f: usage error" 2 "setns moves every address family at once" \
+	mstack exec --setns -f inet "$dir/red" -- true
+fails_with "exec of a static program with -f: usage error that says why" 2 "statically linked" \
+	mstack exec -f inet "$dir/red" -- busybox true
+fails_with "exec without w on the stack: EACCES" 1 "mstack: $dir/blue: EACCES" \
+	as_user mstack exec --preload "$dir/blue" -- true
+fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
+	'MSOCKET_DEFAULTS: entry "inet=rel": the path is not absolute' \
+	env MSOCKET_DEFAULTS=inet=rel mstack exec --preload -f inet6 "$dir/red" -- true
+fails_with "a user's static program: setns needs CAP_SYS_ADMIN (EPERM)" 1 \
+	"setns (needs CAP_SYS_ADMIN): EPERM (Operation not permitted)" \
+	as_user mstack exec "$dir/red" -- busybox true
+cp /usr/bin/nc.openbsd /tmp/nc-setuid && chmod 4755 /tmp/nc-setuid
+fails_with "a setuid program (LD_PRELOAD would be ignored): exec uses setns" 1 \
+	"is setuid, setgid or has file capabilities (LD_PRELOAD is ignored): LD_PRELOAD cannot reach it, using setns" \
+	mstack exec -v "$dir/red" -- /tmp/nc-setuid -z -w 1 127.0.0.1 1
+rm -f /tmp/nc-setuid
+has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
+	mstack exec --setns "$dir/red" -- readlink /proc/self/ns/net
+has "  and clears inherited defaults" "D= " \
+	env MSOCKET_DEFAULTS="*=$dir/blue" mstack exec --setns "$dir/red" -- sh -c 'echo "D=$MSOCKET_DEFAULTS "'
+
+# --- vustack -----------------------------------------------------------------
+has "vustack -h prints the usage" "Usage: vustack [options] stack cmd [args]" vustack -h
+has "vustack -v -h lists the families" "   10: inet6" vustack -v -h
+fails_with "vustack with a bad option: usage error" 2 "unknown option -x" vustack -x "$dir/red" true
+fails_with "vustack without a command: usage error" 2 "a stack and a command are needed" vustack "$dir/red"
+fails_with "vustack on a file that is not a stack: EOPNOTSUPP" 1 "vustack: /etc/passwd: EOPNOTSUPP" \
+	vustack /etc/passwd true
+
+# --- rm ----------------------------------------------------------------------
+fails_with "rm of a file that is not a stack: EOPNOTSUPP, kept" 1 \
+	"mstack: $dir/sub: not a stack file: EOPNOTSUPP" mstack rm "$dir/sub"
+check "  the directory is still there" test -d "$dir/sub"
+fails_with "rm of a missing stack: ENOENT" 1 "mstack: $dir/none: ENOENT" mstack rm "$dir/none"
+check "rm removes stack files" mstack rm "$dir/alias" "$dir/self"
+fails "  they are gone" 1 sh -c "test -e $dir/alias || test -e $dir/self"
+fails "rm without a path: usage error" 2 mstack rm
+fails_with "a user cannot rm root's stacks: EACCES" 1 "EACCES" as_user mstack rm "$dir/red"
+
+done_testing

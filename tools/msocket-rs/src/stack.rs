@@ -1,0 +1,334 @@
+//! [`Stack`]: a network stack to make sockets in.
+
+use std::ffi::CString;
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::{family, is_stack, sys, Defaults, SOCK_DEFAULT};
+
+/// A network stack: a stack file of a stackfs, or the native stack (the
+/// network namespace of the calling thread).
+///
+/// A stack opened from a file holds an `O_PATH` descriptor of it, so it
+/// keeps naming the same stack if the file is renamed or its directory
+/// changes. Every socket is checked by the kernel against the file's
+/// permissions at the time it is made: write permission on the stack file
+/// allows sockets, read permission allows [`Stack::netns_fd`] and
+/// [`Stack::netns_id`].
+///
+/// ```no_run
+/// use msocket::Stack;
+///
+/// let red = Stack::open("/dev/net/red")?;
+/// let server = red.tcp_listener("0.0.0.0:8080")?;
+/// let (conn, peer) = server.accept()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Stack {
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Native,
+    File { fd: OwnedFd, path: PathBuf },
+}
+
+/// `path` as a C string; `EINVAL` if it holds a NUL byte.
+pub(crate) fn c_path(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+fn fstat(fd: RawFd) -> io::Result<libc::stat> {
+    let mut st = MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `st` is a writable struct stat.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fstat succeeded, so it filled `st`.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// The id (nsfs inode number) of the namespace of the nsfs fd `fd`.
+pub(crate) fn nsfs_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    Ok(fstat(fd.as_raw_fd())?.st_ino)
+}
+
+/// Runs `f` on each address of `addr` until one succeeds.
+fn each_addr<T>(
+    addr: impl ToSocketAddrs,
+    mut f: impl FnMut(&SocketAddr) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match f(&a) {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        )
+    }))
+}
+
+impl Stack {
+    /// Opens the stack file `path`.
+    ///
+    /// Errors: those of `open(2)` (`ENOENT`, `EACCES` on a directory...),
+    /// and `EOPNOTSUPP` if `path` is not a stack file.
+    pub fn open<P: AsRef<Path>>(path: P) -> io::Result<Stack> {
+        let path = path.as_ref();
+        let fd = sys::open(&c_path(path)?, libc::O_PATH)?;
+        if !is_stack(fstat(fd.as_raw_fd())?.st_mode) {
+            return Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP));
+        }
+        Ok(Stack {
+            inner: Inner::File {
+                fd,
+                path: path.to_path_buf(),
+            },
+        })
+    }
+
+    /// The native stack: sockets of the calling thread's own network
+    /// namespace, as `socket(2)` makes them.
+    pub fn native() -> Stack {
+        Stack {
+            inner: Inner::Native,
+        }
+    }
+
+    /// The default stack of `domain`, from [`crate::defaults::ENV`]: the
+    /// stack `socket(2)` uses in a program linked with libmsocket.
+    ///
+    /// Errors: `EINVAL` if the variable does not parse, and those of
+    /// [`Stack::open`].
+    pub fn default_for(domain: i32) -> io::Result<Stack> {
+        let defaults =
+            Defaults::from_env().map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        match defaults.stack(domain) {
+            Some(path) => Stack::open(path),
+            None => Ok(Stack::native()),
+        }
+    }
+
+    /// The path the stack was opened with; `None` for the native stack.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.inner {
+            Inner::Native => None,
+            Inner::File { path, .. } => Some(path),
+        }
+    }
+
+    /// Whether this is the native stack.
+    pub fn is_native(&self) -> bool {
+        matches!(self.inner, Inner::Native)
+    }
+
+    /// The msocket system call on this stack.
+    fn msocket(&self, domain: i32, ty: i32, protocol: i32) -> io::Result<Option<OwnedFd>> {
+        match &self.inner {
+            Inner::Native => sys::msocket(libc::AT_FDCWD, None, 0, domain, ty, protocol),
+            Inner::File { fd, .. } => sys::msocket(
+                fd.as_raw_fd(),
+                None,
+                libc::AT_EMPTY_PATH as u32,
+                domain,
+                ty,
+                protocol,
+            ),
+        }
+    }
+
+    /// A new socket of this stack: `socket(domain, ty, protocol)` there.
+    /// `ty` may include `SOCK_CLOEXEC` and `SOCK_NONBLOCK`.
+    ///
+    /// Errors: those of `socket(2)`, `EACCES` without write permission on
+    /// the stack file, `ENOSYS` if the msocket module is not loaded.
+    ///
+    /// ```no_run
+    /// let stack = msocket::Stack::open("/dev/net/red")?;
+    /// let fd = stack.socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn socket(&self, domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
+        if ty == SOCK_DEFAULT {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        if self.is_native() {
+            // SAFETY: socket(2) takes no pointers.
+            let fd = unsafe { libc::socket(domain, ty, protocol) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: a new fd that nothing else owns.
+            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
+        }
+        self.msocket(domain, ty, protocol)?
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+    }
+
+    /// Checks, as `SOCK_DEFAULT` does, that the caller may make sockets of
+    /// `domain` (`AF_UNSPEC`: of any family) in this stack.
+    ///
+    /// Errors: `EACCES`, `EAFNOSUPPORT` for a family the stack lacks.
+    pub fn check(&self, domain: i32) -> io::Result<()> {
+        self.msocket(domain, SOCK_DEFAULT, 0).map(drop)
+    }
+
+    /// Whether the stack supports `domain`, probed as `vustack -s` does:
+    /// a socket of type -1 fails with `EINVAL` for a family the stack has,
+    /// `EAFNOSUPPORT` for one it lacks.
+    pub fn supports(&self, domain: i32) -> io::Result<bool> {
+        match self.msocket(domain, -1, 0) {
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => Ok(false),
+            Err(e) => Err(e),
+            Ok(_) => Ok(true),
+        }
+    }
+
+    /// Every family below [`family::FAMILIES`] the stack supports, in order.
+    pub fn families(&self) -> io::Result<Vec<i32>> {
+        let mut out = Vec::new();
+        for f in 1..family::FAMILIES {
+            if self.supports(f)? {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Opens the stack file for reading, which the namespace ioctls need.
+    fn open_for_reading(fd: &OwnedFd, path: &Path) -> io::Result<OwnedFd> {
+        let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        match sys::open(&c_path(Path::new(&proc_path))?, libc::O_RDONLY) {
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                sys::open(&c_path(path)?, libc::O_RDONLY)
+            }
+            other => other,
+        }
+    }
+
+    /// An nsfs descriptor of the stack's network namespace, for `setns(2)`
+    /// or iproute2; the native stack's is the calling thread's namespace.
+    ///
+    /// Errors: `EACCES` without read permission on the stack file.
+    pub fn netns_fd(&self) -> io::Result<OwnedFd> {
+        match &self.inner {
+            Inner::Native => sys::open(c"/proc/thread-self/ns/net", libc::O_RDONLY),
+            Inner::File { fd, path } => {
+                let file = Stack::open_for_reading(fd, path)?;
+                // SAFETY: STACKFS_IOC_NETNS_FD takes no argument.
+                let ns = unsafe {
+                    sys::ioctl(
+                        file.as_raw_fd(),
+                        sys::STACKFS_IOC_NETNS_FD,
+                        std::ptr::null_mut(),
+                    )?
+                };
+                // SAFETY: the ioctl returned a new fd for the caller.
+                Ok(unsafe { OwnedFd::from_raw_fd(ns) })
+            }
+        }
+    }
+
+    /// The id of the stack's network namespace: the inode number of its
+    /// nsfs file, the `N` of `net:[N]` in `/proc/PID/ns/net` and `lsns`.
+    ///
+    /// Errors: `EACCES` without read permission on the stack file.
+    pub fn netns_id(&self) -> io::Result<u64> {
+        match &self.inner {
+            Inner::Native => {
+                let ns = self.netns_fd()?;
+                nsfs_id(std::os::fd::AsFd::as_fd(&ns))
+            }
+            Inner::File { fd, path } => {
+                let file = Stack::open_for_reading(fd, path)?;
+                let mut id = 0u64;
+                // SAFETY: STACKFS_IOC_NETNS_ID writes a u64 to its argument.
+                unsafe {
+                    sys::ioctl(
+                        file.as_raw_fd(),
+                        sys::STACKFS_IOC_NETNS_ID,
+                        (&mut id as *mut u64).cast(),
+                    )?
+                };
+                Ok(id)
+            }
+        }
+    }
+
+    /// A socket2 socket of this stack for `addr`'s family.
+    fn socket_for(&self, addr: &SocketAddr, ty: i32) -> io::Result<socket2::Socket> {
+        let domain = if addr.is_ipv4() {
+            libc::AF_INET
+        } else {
+            libc::AF_INET6
+        };
+        Ok(socket2::Socket::from(self.socket(
+            domain,
+            ty | libc::SOCK_CLOEXEC,
+            0,
+        )?))
+    }
+
+    /// A TCP listener of this stack bound to `addr`, like
+    /// [`TcpListener::bind`] (with `SO_REUSEADDR`, backlog 128). Host names
+    /// are resolved in the native stack.
+    ///
+    /// ```no_run
+    /// let listener = msocket::Stack::open("/dev/net/red")?.tcp_listener("10.0.0.1:80")?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tcp_listener(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        each_addr(addr, |a| {
+            let s = self.socket_for(a, libc::SOCK_STREAM)?;
+            s.set_reuse_address(true)?;
+            s.bind(&(*a).into())?;
+            s.listen(128)?;
+            Ok(TcpListener::from(s))
+        })
+    }
+
+    /// A TCP connection from this stack to `addr`, like
+    /// [`TcpStream::connect`].
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    /// let mut conn = msocket::Stack::open("/dev/net/blue")?.tcp_connect("10.0.0.1:80")?;
+    /// conn.write_all(b"hello")?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tcp_connect(&self, addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        each_addr(addr, |a| {
+            let s = self.socket_for(a, libc::SOCK_STREAM)?;
+            s.connect(&(*a).into())?;
+            Ok(TcpStream::from(s))
+        })
+    }
+
+    /// A UDP socket of this stack bound to `addr`, like
+    /// [`UdpSocket::bind`].
+    ///
+    /// ```no_run
+    /// let udp = msocket::Stack::open("/dev/net/red")?.udp_bind("0.0.0.0:5353")?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn udp_bind(&self, addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        each_addr(addr, |a| {
+            let s = self.socket_for(a, libc::SOCK_DGRAM)?;
+            s.bind(&(*a).into())?;
+            Ok(UdpSocket::from(s))
+        })
+    }
+}

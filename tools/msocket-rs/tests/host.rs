@@ -1,0 +1,149 @@
+//! What works without the msocket module: errors for bad stack files, the
+//! native stack, the defaults in the environment, and `ENOSYS` for the
+//! system call itself when `/dev/msocket` is absent (as on a build host).
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::Mutex;
+
+use msocket::{Defaults, Stack};
+
+/// Tests that change the environment take turns.
+static ENV: Mutex<()> = Mutex::new(());
+
+fn errno(err: std::io::Error) -> i32 {
+    err.raw_os_error().expect("an OS error")
+}
+
+#[test]
+fn open_errors() {
+    assert_eq!(
+        errno(Stack::open("/nonexistent/x").unwrap_err()),
+        libc::ENOENT
+    );
+    assert_eq!(
+        errno(Stack::open("/etc/passwd").unwrap_err()),
+        libc::EOPNOTSUPP
+    );
+    assert_eq!(errno(Stack::open("/").unwrap_err()), libc::EOPNOTSUPP);
+    assert_eq!(
+        errno(Stack::open("/etc/passwd/x").unwrap_err()),
+        libc::ENOTDIR
+    );
+    assert_eq!(errno(Stack::open("/a\0b").unwrap_err()), libc::EINVAL);
+    let err = Stack::open("/nonexistent/x").unwrap_err();
+    assert_eq!(
+        msocket::errno::describe(&err),
+        "ENOENT (No such file or directory)"
+    );
+}
+
+#[test]
+fn system_call_needs_the_device() {
+    let native = Stack::native();
+    let checked = native.check(libc::AF_INET);
+    if Path::new(msocket::DEVICE).exists() {
+        checked.unwrap();
+    } else {
+        assert_eq!(errno(checked.unwrap_err()), libc::ENOSYS);
+        assert_eq!(
+            errno(native.supports(libc::AF_INET).unwrap_err()),
+            libc::ENOSYS
+        );
+        let err = msocket::mkstack(
+            "/tmp/x",
+            std::fs::File::open("/proc/self/ns/net").unwrap(),
+            0o600,
+        )
+        .unwrap_err();
+        assert_eq!(errno(err), libc::ENOSYS);
+    }
+}
+
+#[test]
+fn native_stack_sockets() {
+    let native = Stack::native();
+    assert!(native.is_native());
+    assert_eq!(native.path(), None);
+    let fd = native
+        .socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
+        .unwrap();
+    assert!(fd.as_raw_fd() >= 0);
+    assert_eq!(
+        errno(
+            native
+                .socket(libc::AF_INET, msocket::SOCK_DEFAULT, 0)
+                .unwrap_err()
+        ),
+        libc::EINVAL
+    );
+    assert_eq!(
+        errno(native.socket(9999, libc::SOCK_DGRAM, 0).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    // A TCP round trip over loopback with the std helpers.
+    let listener = native.tcp_listener("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut client = native.tcp_connect(addr).unwrap();
+    client.write_all(b"ping").unwrap();
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut buf = [0; 4];
+    conn.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+    let udp = native.udp_bind("127.0.0.1:0").unwrap();
+    assert!(udp.local_addr().unwrap().port() > 0);
+    // The native namespace id is that of /proc/self/ns/net.
+    let id = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
+    assert_eq!(
+        native.netns_id().unwrap(),
+        std::os::unix::fs::MetadataExt::ino(&id)
+    );
+}
+
+#[test]
+fn defaults_from_the_environment() {
+    let _turn = ENV.lock().unwrap();
+    std::env::remove_var(msocket::defaults::ENV);
+    assert_eq!(msocket::default_stack(libc::AF_INET).unwrap(), None);
+    assert!(Stack::default_for(libc::AF_INET).unwrap().is_native());
+    // With no default, socket() is the native socket(2).
+    msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+
+    std::env::set_var(msocket::defaults::ENV, "inet6=/dev/net/x,unix=");
+    assert_eq!(
+        msocket::default_stack(libc::AF_INET6).unwrap().as_deref(),
+        Some(Path::new("/dev/net/x"))
+    );
+    assert_eq!(msocket::default_stack(libc::AF_UNIX).unwrap(), None);
+    // A default that names no file: the socket fails, it does not fall
+    // back to the native stack.
+    assert_eq!(
+        errno(msocket::socket(libc::AF_INET6, libc::SOCK_DGRAM, 0).unwrap_err()),
+        libc::ENOENT
+    );
+
+    std::env::set_var(msocket::defaults::ENV, "inet=relative");
+    assert_eq!(
+        errno(msocket::default_stack(libc::AF_INET).unwrap_err()),
+        libc::EINVAL
+    );
+    assert_eq!(
+        errno(msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap_err()),
+        libc::EINVAL
+    );
+    assert!(Defaults::from_env().is_err());
+    // Resetting every family works even then, and needs no module.
+    msocket::set_default(None, libc::AF_UNSPEC).unwrap();
+    assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
+    // Setting a stack checks it first.
+    assert_eq!(
+        errno(msocket::set_default(Some(Path::new("/etc/passwd")), libc::AF_INET).unwrap_err()),
+        libc::EOPNOTSUPP
+    );
+    assert_eq!(
+        errno(msocket::set_default(None, 64).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
+}

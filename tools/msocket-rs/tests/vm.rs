@@ -1,0 +1,313 @@
+//! Tests that need the msocket module and root: run in the test VM by
+//! `selftests/msocket_rs.sh` (`--ignored`), skipped (ignored) elsewhere.
+
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use msocket::Stack;
+
+/// Tests that change the environment take turns.
+static ENV: Mutex<()> = Mutex::new(());
+
+fn errno(err: std::io::Error) -> i32 {
+    err.raw_os_error().expect("an OS error")
+}
+
+fn check(ret: libc::c_int) -> std::io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// A new network namespace with loopback up, made in a thread of its own
+/// so that the test never enters it.
+fn new_netns() -> OwnedFd {
+    std::thread::spawn(|| {
+        // SAFETY: plain system calls on this thread only.
+        unsafe {
+            check(libc::unshare(libc::CLONE_NEWNET)).unwrap();
+            let sock = check(libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0)).unwrap();
+            let mut ifr: libc::ifreq = std::mem::zeroed();
+            ifr.ifr_name[..2].copy_from_slice(&[b'l' as libc::c_char, b'o' as libc::c_char]);
+            check(libc::ioctl(sock, libc::SIOCGIFFLAGS, &mut ifr)).unwrap();
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            check(libc::ioctl(sock, libc::SIOCSIFFLAGS, &ifr)).unwrap();
+            libc::close(sock);
+            let fd = check(libc::open(
+                c"/proc/thread-self/ns/net".as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            ))
+            .unwrap();
+            OwnedFd::from_raw_fd(fd)
+        }
+    })
+    .join()
+    .unwrap()
+}
+
+fn ns_id(fd: impl AsFd) -> u64 {
+    std::fs::File::from(fd.as_fd().try_clone_to_owned().unwrap())
+        .metadata()
+        .unwrap()
+        .ino()
+}
+
+/// A stackfs mounted on a new directory, with stacks "red" and "blue".
+struct Fixture {
+    dir: PathBuf,
+    red: PathBuf,
+    blue: PathBuf,
+    red_id: u64,
+    blue_id: u64,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = PathBuf::from(format!("/tmp/msocket-rs.{}.{n}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        let c = CString::new(dir.as_os_str().as_bytes()).unwrap();
+        // SAFETY: NUL-terminated strings; no data argument.
+        check(unsafe {
+            libc::mount(
+                c"none".as_ptr(),
+                c.as_ptr(),
+                c"stackfs".as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        })
+        .unwrap();
+        let (red, blue) = (dir.join("red"), dir.join("blue"));
+        let (red_ns, blue_ns) = (new_netns(), new_netns());
+        msocket::mkstack(&red, &red_ns, 0o666).unwrap();
+        msocket::mkstack(&blue, &blue_ns, 0o666).unwrap();
+        Fixture {
+            dir,
+            red,
+            blue,
+            red_id: ns_id(&red_ns),
+            blue_id: ns_id(&blue_ns),
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let c = CString::new(self.dir.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn open_and_make_sockets() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    assert_eq!(red.path(), Some(f.red.as_path()));
+    assert!(!red.is_native());
+    assert_eq!(red.netns_id().unwrap(), f.red_id);
+    assert_eq!(ns_id(red.netns_fd().unwrap()), f.red_id);
+    let fd = red.socket(libc::AF_INET6, libc::SOCK_STREAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    let fd = Stack::open(&f.blue)
+        .unwrap()
+        .socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)
+        .unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
+    let native = Stack::native()
+        .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+        .unwrap();
+    assert_ne!(msocket::socket_netns_id(&native).unwrap(), f.red_id);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn the_stack_follows_the_file_not_the_name() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    std::fs::rename(&f.red, f.dir.join("moved")).unwrap();
+    let fd = red.socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    assert_eq!(red.netns_id().unwrap(), f.red_id);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn tcp_and_udp_in_a_stack() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    let listener = red.tcp_listener("127.0.0.1:7100").unwrap();
+    assert_eq!(msocket::socket_netns_id(&listener).unwrap(), f.red_id);
+    let mut client = red.tcp_connect("127.0.0.1:7100").unwrap();
+    client.write_all(b"hello").unwrap();
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut buf = [0; 5];
+    conn.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    // The port is red's: neither blue nor the native stack reach it.
+    let blue = Stack::open(&f.blue).unwrap();
+    let err = blue.tcp_connect("127.0.0.1:7100").unwrap_err();
+    assert_eq!(errno(err), libc::ECONNREFUSED);
+    let err = Stack::native().tcp_connect("127.0.0.1:7100").unwrap_err();
+    assert_eq!(errno(err), libc::ECONNREFUSED);
+    // The same port is free in blue.
+    let _blue_listener = blue.tcp_listener("127.0.0.1:7100").unwrap();
+
+    let a = red.udp_bind("127.0.0.1:7101").unwrap();
+    let b = red.udp_bind("[::1]:7102").unwrap();
+    assert_eq!(msocket::socket_netns_id(&b).unwrap(), f.red_id);
+    let c = red.udp_bind("127.0.0.1:0").unwrap();
+    c.send_to(b"x", "127.0.0.1:7101").unwrap();
+    let mut one = [0; 1];
+    assert_eq!(a.recv(&mut one).unwrap(), 1);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn probing_families() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    assert!(red.supports(libc::AF_INET).unwrap());
+    assert!(red.supports(libc::AF_UNIX).unwrap());
+    assert!(!red.supports(libc::AF_IRDA).unwrap());
+    let families = red.families().unwrap();
+    for f in [
+        libc::AF_UNIX,
+        libc::AF_INET,
+        libc::AF_INET6,
+        libc::AF_NETLINK,
+        libc::AF_PACKET,
+    ] {
+        assert!(families.contains(&f), "{f} in {families:?}");
+    }
+    assert!(!families.contains(&libc::AF_IRDA));
+    red.check(libc::AF_INET).unwrap();
+    red.check(libc::AF_UNSPEC).unwrap();
+    assert_eq!(
+        errno(red.check(libc::AF_IRDA).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    // The native stack answers the same way.
+    assert!(Stack::native().supports(libc::AF_INET).unwrap());
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn defaults_and_socket() {
+    let _turn = ENV.lock().unwrap();
+    let f = Fixture::new();
+    msocket::set_default(Some(&f.red), libc::AF_INET).unwrap();
+    assert_eq!(
+        std::env::var(msocket::defaults::ENV).unwrap(),
+        format!("inet={}", f.red.display())
+    );
+    let fd = msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    let fd = msocket::socket(libc::AF_INET6, libc::SOCK_DGRAM, 0).unwrap();
+    assert_ne!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    // A relative path is stored canonical.
+    let cwd = std::env::current_dir().unwrap();
+    std::env::set_current_dir(&f.dir).unwrap();
+    msocket::set_default(Some(Path::new("blue")), libc::AF_UNSPEC).unwrap();
+    std::env::set_current_dir(cwd).unwrap();
+    assert_eq!(
+        std::env::var(msocket::defaults::ENV).unwrap(),
+        format!("*={}", f.blue.display())
+    );
+    let fd = msocket::socket(libc::AF_INET6, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
+    // Errors leave the defaults alone.
+    assert_eq!(
+        errno(msocket::set_default(Some(&f.red), libc::AF_IRDA).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    assert_eq!(
+        errno(msocket::set_default(Some(&f.dir.join("none")), libc::AF_INET).unwrap_err()),
+        libc::ENOENT
+    );
+    msocket::set_default(None, libc::AF_INET).unwrap();
+    assert_eq!(
+        std::env::var(msocket::defaults::ENV).unwrap(),
+        format!("*={},inet=", f.blue.display())
+    );
+    msocket::set_default(None, libc::AF_UNSPEC).unwrap();
+    assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn netns_fd_enters_the_stack() {
+    let f = Fixture::new();
+    let ns = Stack::open(&f.blue).unwrap().netns_fd().unwrap();
+    let inside = std::thread::spawn(move || {
+        // SAFETY: setns on this thread only, with a valid nsfs fd.
+        check(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) }).unwrap();
+        Stack::native().netns_id().unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(inside, f.blue_id);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn permissions_and_errors() {
+    let f = Fixture::new();
+    assert_eq!(
+        errno(msocket::mkstack(&f.red, new_netns(), 0o600).unwrap_err()),
+        libc::EEXIST
+    );
+    assert_eq!(
+        errno(msocket::mkstack("/tmp/not-stackfs", new_netns(), 0o600).unwrap_err()),
+        libc::EOPNOTSUPP
+    );
+    let red = Stack::open(&f.red).unwrap();
+    assert_eq!(
+        errno(red.socket(libc::AF_INET, -1, 0).unwrap_err()),
+        libc::EINVAL
+    );
+    assert_eq!(
+        errno(red.socket(libc::AF_IRDA, libc::SOCK_DGRAM, 0).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    // A user without write permission: EACCES from the kernel.
+    std::fs::set_permissions(&f.red, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&f.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // SAFETY: fork in a test process; the child only makes system calls
+    // and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: plain system calls in the child.
+        unsafe {
+            if libc::setgid(1000) != 0 || libc::setuid(1000) != 0 {
+                libc::_exit(10);
+            }
+        }
+        let code = match red.socket(libc::AF_INET, libc::SOCK_STREAM, 0) {
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => match red.netns_id() {
+                // Read permission (0644) still names the namespace.
+                Ok(_) => 0,
+                Err(_) => 2,
+            },
+            _ => 1,
+        };
+        // SAFETY: ends the child.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(libc::WEXITSTATUS(status), 0);
+}

@@ -1,0 +1,388 @@
+//! Running a command with a default stack: `mstack exec` and `vustack`.
+//!
+//! Two ways to move an unmodified program:
+//!
+//! - *preload* (any user; dynamically linked programs): the default stacks
+//!   go in `MSOCKET_DEFAULTS` and libmsocket goes in `LD_PRELOAD`, so the
+//!   program's `socket()` calls follow them, family by family;
+//! - *setns* (needs `CAP_SYS_ADMIN`; any program, static ones too): the
+//!   command runs in the stack's network namespace, every family at once.
+//!
+//! The automatic choice is preload, or setns for a statically linked
+//! program, which `LD_PRELOAD` cannot reach.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use msocket::{Defaults, Stack};
+
+use crate::error::{Context, Error, EXIT_CANNOT_RUN, EXIT_NOT_FOUND};
+use crate::families;
+
+/// The name of the preloaded library.
+pub const PRELOAD_LIBRARY: &str = "libmsocket.so.0";
+
+/// How the command is moved to the stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Preload for dynamically linked programs, setns for static ones.
+    Auto,
+    /// `LD_PRELOAD` and `MSOCKET_DEFAULTS`.
+    Preload,
+    /// `setns(2)` into the stack's namespace.
+    Setns,
+}
+
+/// What to run, where.
+#[derive(Debug)]
+pub struct Request {
+    /// The stack file.
+    pub stack: PathBuf,
+    /// The families to move; `None` for all of them.
+    pub families: Option<Vec<i32>>,
+    /// Add every family the stack supports (`-s`).
+    pub supported: bool,
+    /// Say what is done, on standard error.
+    pub verbose: bool,
+    /// How.
+    pub mode: Mode,
+    /// The command and its arguments.
+    pub command: Vec<OsString>,
+}
+
+/// Where libmsocket.so.0 is: `$MSOCKET_PRELOAD`, else `../lib` next to
+/// this program, else the library directory it was built for.
+pub fn preload_library() -> io::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("MSOCKET_PRELOAD") {
+        return Ok(PathBuf::from(path));
+    }
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe().and_then(std::fs::canonicalize) {
+        if let Some(bin) = exe.parent() {
+            candidates.push(bin.join("../lib").join(PRELOAD_LIBRARY));
+        }
+    }
+    if let Some(libdir) = option_env!("MSOCKET_LIBDIR") {
+        candidates.push(Path::new(libdir).join(PRELOAD_LIBRARY));
+    }
+    // The directory is made canonical, not the name: the soname symlink
+    // keeps pointing at the installed version.
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .map(|p| match p.parent().map(std::fs::canonicalize) {
+            Some(Ok(dir)) => dir.join(PRELOAD_LIBRARY),
+            _ => p,
+        })
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))
+}
+
+/// `LD_PRELOAD` with `lib` first (once).
+pub fn ld_preload_with(current: Option<&OsStr>, lib: &Path) -> OsString {
+    let mut out = OsString::from(lib);
+    if let Some(current) = current {
+        for entry in current
+            .as_bytes()
+            .split(|&b| b == b':' || b == b' ')
+            .filter(|e| !e.is_empty() && *e != lib.as_os_str().as_bytes())
+        {
+            out.push(":");
+            out.push(OsStr::from_bytes(entry));
+        }
+    }
+    out
+}
+
+/// The file `command` runs: itself if it has a slash, else found in PATH.
+fn resolve(command: &OsStr) -> Option<PathBuf> {
+    if command.as_bytes().contains(&b'/') {
+        return Some(PathBuf::from(command));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(command))
+        .find(|p| p.is_file())
+}
+
+/// Whether the ELF image `head` (its first bytes) has no program
+/// interpreter: a static program. `None` if it is not ELF.
+pub fn elf_is_static(head: &[u8]) -> Option<bool> {
+    if head.len() < 64 || &head[..4] != b"\x7fELF" || head[5] != 1 {
+        return None;
+    }
+    let u16_at = |at: usize| Some(u16::from_le_bytes(head.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(head.get(at..at + 4)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(head.get(at..at + 8)?.try_into().ok()?));
+    let (phoff, phentsize, phnum) = match head[4] {
+        2 => (
+            u64_at(0x20)? as usize,
+            u16_at(0x36)? as usize,
+            u16_at(0x38)? as usize,
+        ),
+        1 => (
+            u32_at(0x1c)? as usize,
+            u16_at(0x2a)? as usize,
+            u16_at(0x2c)? as usize,
+        ),
+        _ => return None,
+    };
+    const PT_INTERP: u32 = 3;
+    for i in 0..phnum {
+        if u32_at(phoff + i * phentsize)? == PT_INTERP {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// Whether `file` is a statically linked program (following one `#!`).
+fn is_static(file: &Path, depth: u32) -> bool {
+    let mut head = vec![0u8; 4096];
+    let Ok(n) = std::fs::File::open(file).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    head.truncate(n);
+    if let Some(rest) = head.strip_prefix(b"#!") {
+        let line = rest.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let interp = line
+            .split(|&b| b == b' ' || b == b'\t')
+            .find(|s| !s.is_empty());
+        return depth == 0 && interp.is_some_and(|i| is_static(Path::new(OsStr::from_bytes(i)), 1));
+    }
+    elf_is_static(&head).unwrap_or(false)
+}
+
+/// Whether running `file` is a secure execution (setuid, setgid, or file
+/// capabilities), in which the dynamic linker ignores `LD_PRELOAD` paths.
+fn is_secure_exec(file: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return false;
+    };
+    if meta.mode() & (libc::S_ISUID | libc::S_ISGID) != 0 {
+        return true;
+    }
+    let Ok(c) = std::ffi::CString::new(file.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a NUL-terminated path and name; a null buffer of size 0
+    // only asks for the attribute's size.
+    let size = unsafe {
+        libc::getxattr(
+            c.as_ptr(),
+            c"security.capability".as_ptr(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    size > 0
+}
+
+/// Prepares `req`, then replaces this process by the command. Returns only
+/// on failure.
+pub fn run(prog: &str, req: Request) -> Error {
+    match prepare(prog, &req) {
+        Ok(mut cmd) => {
+            let err = cmd.exec();
+            let code = if err.raw_os_error() == Some(libc::ENOENT) {
+                EXIT_NOT_FOUND
+            } else {
+                EXIT_CANNOT_RUN
+            };
+            Error::io(req.command[0].to_string_lossy(), err).with_code(code)
+        }
+        Err(e) => e,
+    }
+}
+
+fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
+    let shown = req.stack.display();
+    let stack = Stack::open(&req.stack).about(&shown)?;
+    let mut families = req.families.clone();
+    if req.supported {
+        let mut all = families.take().unwrap_or_default();
+        all.extend(stack.families().about(&shown)?);
+        all.sort_unstable();
+        all.dedup();
+        families = Some(all);
+    }
+    let mut mode = req.mode;
+    // Why LD_PRELOAD cannot reach the program, if it cannot.
+    let mut unreachable = None;
+    if mode == Mode::Auto {
+        let file = resolve(&req.command[0]);
+        if file.as_deref().is_some_and(|f| is_static(f, 0)) {
+            unreachable = Some("is statically linked");
+        } else if file.as_deref().is_some_and(is_secure_exec) {
+            unreachable =
+                Some("is setuid, setgid or has file capabilities (LD_PRELOAD is ignored)");
+        }
+        mode = if unreachable.is_some() {
+            Mode::Setns
+        } else {
+            Mode::Preload
+        };
+        if let (Some(why), true) = (unreachable, req.verbose) {
+            eprintln!(
+                "{prog}: {} {why}: LD_PRELOAD cannot reach it, using setns",
+                req.command[0].to_string_lossy()
+            );
+        }
+    }
+    if mode == Mode::Setns && families.is_some() {
+        return Err(Error::usage(format!(
+            "{}: setns moves every address family at once: it cannot be used with -f or -s{}",
+            req.command[0].to_string_lossy(),
+            unreachable.map_or(String::new(), |why| format!(
+                " (the program {why}, so LD_PRELOAD cannot reach it)"
+            ))
+        )));
+    }
+
+    // The kernel checks that we may use the stack for each family.
+    match &families {
+        None => stack.check(libc::AF_UNSPEC).about(&shown)?,
+        Some(list) => {
+            for &f in list {
+                stack
+                    .check(f)
+                    .about(format!("{shown}: {}", msocket::family::display(f)))?;
+            }
+        }
+    }
+
+    let mut cmd = Command::new(&req.command[0]);
+    cmd.args(&req.command[1..]);
+    if mode == Mode::Setns {
+        let ns = stack.netns_fd().about(format!("{shown}: namespace"))?;
+        // The command's own namespace is now the stack: no defaults.
+        cmd.env_remove(msocket::defaults::ENV);
+        if req.verbose {
+            eprintln!("{prog}: entering the network namespace of {shown} (every family)");
+        }
+        // SAFETY: setns on this single-threaded process, with an nsfs fd.
+        if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) } < 0 {
+            return Err(Error::io(
+                format!("{shown}: setns (needs CAP_SYS_ADMIN)"),
+                io::Error::last_os_error(),
+            ));
+        }
+        return Ok(cmd);
+    }
+
+    let canonical = std::fs::canonicalize(&req.stack).about(&shown)?;
+    let mut defaults = match (&families, Defaults::from_env()) {
+        (None, _) => Defaults::new(),
+        (Some(_), Ok(d)) => d,
+        (Some(_), Err(e)) => {
+            return Err(Error::io(
+                "",
+                io::Error::new(io::ErrorKind::InvalidInput, e.to_string()),
+            ))
+        }
+    };
+    match &families {
+        None => defaults.set(libc::AF_UNSPEC, Some(&canonical)),
+        Some(list) => list
+            .iter()
+            .try_for_each(|&f| defaults.set(f, Some(&canonical))),
+    }
+    .about(&shown)?;
+    let lib = preload_library().about(format!("{PRELOAD_LIBRARY} (set MSOCKET_PRELOAD)"))?;
+    let preload = ld_preload_with(std::env::var_os("LD_PRELOAD").as_deref(), &lib);
+    defaults.apply_to(&mut cmd);
+    cmd.env("LD_PRELOAD", &preload);
+    if req.verbose {
+        match &families {
+            None => eprintln!("{prog}: using {shown} for all address families"),
+            Some(list) => eprintln!(
+                "{prog}: using {shown} for the address families {}",
+                families::show(list)
+            ),
+        }
+        eprintln!(
+            "{prog}: {}={} LD_PRELOAD={}",
+            msocket::defaults::ENV,
+            defaults,
+            preload.to_string_lossy()
+        );
+    }
+    Ok(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ld_preload_puts_libmsocket_first_once() {
+        let lib = Path::new("/usr/lib/libmsocket.so.0");
+        assert_eq!(ld_preload_with(None, lib), "/usr/lib/libmsocket.so.0");
+        assert_eq!(
+            ld_preload_with(Some(OsStr::new("/a.so /usr/lib/libmsocket.so.0:b.so")), lib),
+            "/usr/lib/libmsocket.so.0:/a.so:b.so"
+        );
+    }
+
+    #[test]
+    fn static_detection() {
+        // This test binary is dynamically linked (it uses std and libc).
+        let me = std::env::current_exe().unwrap();
+        assert!(!is_static(&me, 0));
+        assert_eq!(
+            elf_is_static(b"not an elf at all, but long enough to be read as one....."),
+            None
+        );
+        // A minimal ELF64 header with no program headers: static.
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2;
+        h[5] = 1;
+        assert_eq!(elf_is_static(&h), Some(true));
+        // One PT_INTERP program header at offset 64.
+        h[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        h[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        h[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        h.extend_from_slice(&[0u8; 56]);
+        h[64..68].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(elf_is_static(&h), Some(false));
+        // A script whose interpreter is dynamic.
+        let dir = std::env::temp_dir().join(format!("mstack-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("s");
+        std::fs::write(&script, format!("#!{} -x\n", me.display())).unwrap();
+        assert!(!is_static(&script, 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn secure_execution_detection() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("mstack-suid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("prog");
+        std::fs::write(&file, b"").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!is_secure_exec(&file));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o4755)).unwrap();
+        assert!(is_secure_exec(&file));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o2755)).unwrap();
+        assert!(is_secure_exec(&file));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!is_secure_exec(Path::new("/nonexistent")));
+    }
+
+    #[test]
+    fn resolves_commands() {
+        assert_eq!(
+            resolve(OsStr::new("/bin/sh")),
+            Some(PathBuf::from("/bin/sh"))
+        );
+        assert!(resolve(OsStr::new("sh")).is_some());
+        assert_eq!(resolve(OsStr::new("no-such-command-here")), None);
+    }
+}

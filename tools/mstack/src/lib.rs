@@ -1,0 +1,283 @@
+//! `mstack` and `vustack`: the commands of msocket.
+//!
+//! ```text
+//! mstack add [-m MODE] PATH (--netns FILE | --pid PID | --new)
+//! mstack rm PATH...
+//! mstack ls [-l] [DIR]
+//! mstack probe STACK
+//! mstack exec [-f FAMILIES] [-s] [-v] [--setns | --preload] STACK -- CMD [ARGS...]
+//! vustack [-h] [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
+//! ```
+//!
+//! Exit codes: 0 success; 1 a system call failed (the message names the
+//! file and the errno, e.g. `mstack: /dev/net/x: ENOENT (No such file or
+//! directory)`); 2 a bad command line; for `exec` and `vustack`, the
+//! command's own status once it runs, 126 if it cannot be run, 127 if it
+//! is not found.
+
+#![warn(missing_docs)]
+
+pub mod commands;
+pub mod error;
+pub mod exec;
+pub mod families;
+pub mod netns;
+pub mod rtnl;
+pub mod vustack;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+use crate::error::Error;
+
+/// Manage msocket network stacks: stack files that name network namespaces.
+#[derive(Parser, Debug)]
+#[command(name = "mstack", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure (the message names the errno), \
+2 bad command line; exec: the command's status, 126 cannot run it, 127 not found.";
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a stack file bound to a network namespace.
+    Add(AddArgs),
+    /// Remove stack files (and refuse anything else).
+    Rm {
+        /// The stack files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// List the stacks in a directory of a stackfs.
+    Ls {
+        /// Also show mode, owner, namespace id, interfaces and addresses.
+        #[arg(short = 'l')]
+        long: bool,
+        /// The directory (or a stack file).
+        #[arg(default_value = "/dev/net")]
+        dir: PathBuf,
+    },
+    /// Print the address families a stack supports.
+    Probe {
+        /// The stack file.
+        stack: PathBuf,
+    },
+    /// Run a command with a stack as its default stack.
+    Exec(ExecArgs),
+}
+
+/// `mstack add`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("namespace").required(true).args(["netns", "pid", "new"])))]
+pub struct AddArgs {
+    /// Permission bits, in octal: w = may make sockets, r = may read the namespace.
+    #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
+    pub mode: u32,
+    /// The new stack file, in a stackfs.
+    pub path: PathBuf,
+    /// The namespace of an nsfs file (/proc/PID/ns/net, /run/netns/NAME) or of another stack file.
+    #[arg(long, value_name = "FILE")]
+    pub netns: Option<PathBuf>,
+    /// The namespace of a process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// A new namespace with loopback up (the caller does not enter it).
+    #[arg(long)]
+    pub new: bool,
+}
+
+/// `mstack exec`.
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// Only these address families (names, numbers, or ip, ipv4, ipv6...; comma-separated; repeatable).
+    #[arg(short = 'f', long = "families", value_name = "FAMILIES")]
+    pub families: Vec<String>,
+    /// Every family the stack supports.
+    #[arg(short, long)]
+    pub supported: bool,
+    /// Say what is done, on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Enter the stack's network namespace (needs CAP_SYS_ADMIN; every family).
+    #[arg(long, conflicts_with = "preload")]
+    pub setns: bool,
+    /// Use LD_PRELOAD=libmsocket.so.0 even where it cannot work (static or setuid programs).
+    #[arg(long)]
+    pub preload: bool,
+    /// The stack file.
+    pub stack: PathBuf,
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<OsString>,
+}
+
+/// An octal mode such as `0600` or `644`.
+pub fn parse_mode(text: &str) -> Result<u32, String> {
+    match u32::from_str_radix(text, 8) {
+        Ok(mode) if mode <= 0o7777 => Ok(mode),
+        _ => Err(format!("'{text}' is not an octal mode (0000 to 7777)")),
+    }
+}
+
+/// Runs a parsed `mstack` command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Add(a) => {
+            let source = match (a.netns, a.pid) {
+                (Some(file), _) => commands::Source::File(file),
+                (None, Some(pid)) => commands::Source::Pid(pid),
+                (None, None) => commands::Source::New,
+            };
+            commands::add(&a.path, &source, a.mode)
+        }
+        Command::Rm { paths } => commands::rm(&paths),
+        Command::Ls { long, dir } => {
+            print!("{}", commands::ls(&dir, long)?);
+            Ok(())
+        }
+        Command::Probe { stack } => {
+            print!("{}", commands::probe(&stack)?);
+            Ok(())
+        }
+        Command::Exec(e) => {
+            let mut families = None;
+            for list in &e.families {
+                let set = families.get_or_insert_with(Vec::new);
+                families::parse_into(list, set).map_err(Error::usage)?;
+            }
+            let mode = if e.setns {
+                exec::Mode::Setns
+            } else if e.preload {
+                exec::Mode::Preload
+            } else {
+                exec::Mode::Auto
+            };
+            Err(exec::run(
+                "mstack",
+                exec::Request {
+                    stack: e.stack,
+                    families,
+                    supported: e.supported,
+                    verbose: e.verbose,
+                    mode,
+                    command: e.command,
+                },
+            ))
+        }
+    }
+}
+
+/// `main` of `mstack`.
+pub fn mstack_main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mstack: {e}");
+            ExitCode::from(e.code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EXIT_USAGE;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("mstack").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn add_needs_exactly_one_namespace() {
+        let cli = parse(&["add", "-m", "0600", "/dev/net/a", "--new"]).unwrap();
+        let Command::Add(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.mode, 0o600);
+        assert!(a.new);
+        let cli = parse(&["add", "/dev/net/a", "--pid", "1"]).unwrap();
+        let Command::Add(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!((a.mode, a.pid), (0o666, Some(1)));
+        assert!(parse(&["add", "/dev/net/a"]).is_err());
+        assert!(parse(&["add", "/dev/net/a", "--new", "--pid", "1"]).is_err());
+        assert!(parse(&["add", "-m", "0999", "/dev/net/a", "--new"]).is_err());
+        assert!(parse(&["add", "-m", "17777", "/dev/net/a", "--new"]).is_err());
+    }
+
+    #[test]
+    fn exec_takes_the_rest_as_the_command() {
+        let cli = parse(&[
+            "exec",
+            "-f",
+            "ip,unix",
+            "-v",
+            "/dev/net/a",
+            "--",
+            "ls",
+            "-l",
+        ])
+        .unwrap();
+        let Command::Exec(e) = cli.command else {
+            panic!()
+        };
+        assert_eq!(e.families, vec!["ip,unix"]);
+        assert!(e.verbose && !e.supported && !e.setns);
+        assert_eq!(e.command, vec!["ls", "-l"]);
+        let cli = parse(&["exec", "/dev/net/a", "nc", "-l", "80"]).unwrap();
+        let Command::Exec(e) = cli.command else {
+            panic!()
+        };
+        assert_eq!(e.command, vec!["nc", "-l", "80"]);
+        assert!(parse(&["exec", "/dev/net/a"]).is_err());
+        assert!(parse(&["exec", "--setns", "--preload", "/dev/net/a", "x"]).is_err());
+    }
+
+    #[test]
+    fn ls_and_rm_arguments() {
+        let Command::Ls { long, dir } = parse(&["ls"]).unwrap().command else {
+            panic!()
+        };
+        assert!(!long);
+        assert_eq!(dir, PathBuf::from("/dev/net"));
+        let Command::Ls { long, .. } = parse(&["ls", "-l", "/x"]).unwrap().command else {
+            panic!()
+        };
+        assert!(long);
+        assert!(parse(&["rm"]).is_err());
+        let err = parse(&["bogus"]).unwrap_err();
+        assert_eq!(err.exit_code(), i32::from(EXIT_USAGE));
+    }
+
+    #[test]
+    fn exec_family_errors_are_usage_errors() {
+        let cli = parse(&["exec", "-f", "bogus", "/dev/net/a", "true"]).unwrap();
+        let e = run(cli).unwrap_err();
+        assert_eq!(e.code(), EXIT_USAGE);
+        assert_eq!(e.to_string(), "unknown protocol family bogus");
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(parse_mode("600"), Ok(0o600));
+        assert_eq!(parse_mode("0644"), Ok(0o644));
+        assert!(parse_mode("8").is_err());
+        assert!(parse_mode("").is_err());
+    }
+}
