@@ -517,6 +517,43 @@ TEST_F(lib, removed_stack_fails_sockets)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/*
+ * libmsocket keeps one fd of /dev/msocket. A program that closes every fd,
+ * or puts another file on that number, must not break it, and the
+ * library must neither close the program's file nor leak fds.
+ */
+TEST_F(lib, program_closing_or_reusing_the_device_fd)
+{
+	int fd, i, p[2], fds;
+	struct stat st;
+
+	fd = msocket(self->blue, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	for (i = 3; i < 1024; i++)
+		close(i);
+	/* The cached fd is gone: the next call opens the device again (fd 3). */
+	fd = msocket(self->blue, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(self->blue_id, socket_ns_id(fd));
+	close(fd);
+	/* Now a pipe takes the device's number. */
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(3, dup2(p[0], 3));
+	fd = msocket(self->red, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(self->red_id, socket_ns_id(fd));
+	close(fd);
+	ASSERT_EQ(0, fstat(3, &st));
+	EXPECT_TRUE(S_ISFIFO(st.st_mode));	/* the program's pipe, untouched */
+	/* The module's own EINVAL is no reason to reopen: no fd leaks. */
+	fds = count_fds();
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(-1, msocket(self->blue, AF_INET, -1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(fds, count_fds());
+}
+
 /* Without /dev/msocket the msocket call does not exist; socket() does. */
 TEST_F(lib, no_device_is_enosys)
 {

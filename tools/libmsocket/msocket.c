@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,10 +35,54 @@
 #include "msocket.h"
 
 /*
- * MSOCKET_IOC_SOCKET. /dev/msocket is opened for each call: the program may
- * close any fd, fork, or exec at any time, and a cached fd could end up
- * naming another file. Without the device (module not loaded) msocket is
- * an unimplemented system call: ENOSYS.
+ * The fd of /dev/msocket: opened once (O_CLOEXEC, so an exec'd image
+ * starts afresh; a forked child shares it), -1 until then; and the
+ * device's number, to recognise the fd later.
+ */
+static int device_fd = -1;
+static dev_t device_rdev;
+
+/*
+ * Is @fd still our /dev/msocket? The program may close any fd, or dup2()
+ * another file onto it.
+ */
+static int device_is(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == device_rdev;
+}
+
+/*
+ * A fresh fd of /dev/msocket in place of the cached @stale one (which is
+ * not closed: it is no longer ours); -1 with ENOSYS without the module.
+ */
+static int device_open(int stale)
+{
+	int fd = open(MSOCKET_DEVICE, O_RDONLY | O_CLOEXEC), old = stale;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+			errno = ENOSYS;
+		return -1;
+	}
+	__atomic_store_n(&device_rdev, st.st_rdev, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&device_fd, &old, fd, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		/* Another thread cached one meanwhile: use that. */
+		close(fd);
+		return old;
+	}
+	return fd;
+}
+
+/*
+ * MSOCKET_IOC_SOCKET on the cached /dev/msocket fd. An error that a stale
+ * fd would give (EBADF, or ENOTTY/EINVAL from some other file) is checked:
+ * if the fd is no longer the device, the call is made again on a fresh
+ * one. Without the device (module not loaded) msocket is an unimplemented
+ * system call: ENOSYS.
  */
 static int msocket_ioctl(const char *path, int domain, int type, int protocol)
 {
@@ -50,18 +95,25 @@ static int msocket_ioctl(const char *path, int domain, int type, int protocol)
 		.protocol = protocol,
 		.path = (uintptr_t)path,
 	};
-	int dev, ret, err;
+	int dev = __atomic_load_n(&device_fd, __ATOMIC_ACQUIRE), ret, err;
 
-	dev = open(MSOCKET_DEVICE, O_RDONLY | O_CLOEXEC);
 	if (dev < 0) {
-		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			errno = ENOSYS;
-		return -1;
+		dev = device_open(dev);
+		if (dev < 0)
+			return -1;
 	}
 	ret = ioctl(dev, MSOCKET_IOC_SOCKET, &args);
-	err = errno;
-	close(dev);
-	errno = err;
+	if (ret < 0 && (errno == EBADF || errno == ENOTTY || errno == EINVAL)) {
+		err = errno;
+		if (device_is(dev)) {
+			errno = err;	/* the module's own answer */
+			return ret;
+		}
+		dev = device_open(dev);
+		if (dev < 0)
+			return -1;
+		ret = ioctl(dev, MSOCKET_IOC_SOCKET, &args);
+	}
 	return ret;
 }
 
