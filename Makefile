@@ -217,10 +217,10 @@ stress: deps
 # Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
 # BENCH selects one part: creation, scale, threads or datapath.
 BENCH ?= all
-bench: deps
+bench: deps $(BUILD)/lib/libmsocket.a
 	@mkdir -p $(BUILD)/bench
-	$(CC) $(SELFTEST_CFLAGS) -Iselftests -o $(BUILD)/bench/msocket-bench \
-		tools/bench/msocket-bench.c -lpthread
+	$(CC) $(SELFTEST_CFLAGS) -Iselftests -Itools/libmsocket -o $(BUILD)/bench/msocket-bench \
+		tools/bench/msocket-bench.c $(BUILD)/lib/libmsocket.a -lpthread
 	@qemu/run --kernel perf --timeout 3600 \
 		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
 		--exec 'msocket-bench $(BENCH)'

@@ -5,9 +5,10 @@
  *
  *   creation   create + close of a TCP socket: socket(2) in the caller's
  *              namespace (the floor), msocket by path, by an fd opened on
- *              the stack file, msocket(NULL) (the native stack through
- *              /dev/msocket), and the setns dance of today's Linux
- *              (setns into the namespace, socket(), setns back)
+ *              the stack file, the native stack through /dev/msocket,
+ *              libmsocket's msocket(NULL) with a default stack set (the
+ *              seed API), and the setns dance of today's Linux (setns into
+ *              the namespace, socket(), setns back)
  *   scale      msocket by path with 1, 100 and 10000 stacks in one stackfs,
  *              and with the stack file 8 directories deep; memory per stack
  *   threads    msocket by fd from 1 and 2 threads on one stack file
@@ -22,9 +23,11 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "netlink.h"
+#include "msocket.h"	/* libmsocket, linked statically */
 
 static int rounds = 7;
 static int iterations = 20000;
@@ -69,9 +72,15 @@ static const char *bench_stack;
 static int bench_stack_fd;
 static int bench_nsfd, self_nsfd;
 
+/* The raw system call: libmsocket's socket() would look for a default first. */
+static int raw_socket(int domain, int type, int protocol)
+{
+	return syscall(SYS_socket, domain, type, protocol);
+}
+
 static int v_socket(void *ctx)
 {
-	return socket(AF_INET, SOCK_STREAM, 0);
+	return raw_socket(AF_INET, SOCK_STREAM, 0);
 }
 
 static int v_path(void *ctx)
@@ -89,13 +98,18 @@ static int v_native(void *ctx)
 	return sys_msocket(NULL, AF_INET, SOCK_STREAM, 0);
 }
 
+static int v_default(void *ctx)
+{
+	return msocket(NULL, AF_INET, SOCK_STREAM, 0);
+}
+
 static int v_setns(void *ctx)
 {
 	int fd;
 
 	if (setns(bench_nsfd, CLONE_NEWNET))
 		die("setns");
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = raw_socket(AF_INET, SOCK_STREAM, 0);
 	if (setns(self_nsfd, CLONE_NEWNET))
 		die("setns back");
 	return fd;
@@ -133,7 +147,8 @@ static void bench_creation(void)
 		{ .name = "socket(2), own namespace", .create = v_socket },
 		{ .name = "msocket by path", .create = v_path },
 		{ .name = "msocket by fd", .create = v_fd },
-		{ .name = "msocket(NULL), native stack", .create = v_native },
+		{ .name = "msocket, native stack (no path)", .create = v_native },
+		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
 		{ .name = "setns + socket + setns back", .create = v_setns },
 	};
 	int nv = ARRAY_SIZE(v), i;
@@ -149,7 +164,7 @@ static void bench_creation(void)
 
 		printf("| %s | %.2f | %.3f |\n", v[i].name, m / 1000, m / floor);
 	}
-	setns_cost = median(v[4].samples, rounds);
+	setns_cost = median(v[5].samples, rounds);
 	fd_cost = median(v[2].samples, rounds);
 	printf("\nmsocket by fd is %.2fx faster than the setns dance\n", setns_cost / fd_cost);
 }
@@ -279,7 +294,7 @@ static int setns_socket(int nsfd, int type)
 
 	if (setns(nsfd, CLONE_NEWNET))
 		die("setns");
-	fd = socket(AF_INET, type, 0);
+	fd = raw_socket(AF_INET, type, 0);
 	if (setns(self_nsfd, CLONE_NEWNET))
 		die("setns back");
 	return fd;
@@ -416,6 +431,8 @@ int main(int argc, char **argv)
 	bench_stack_fd = open(stack, O_PATH | O_CLOEXEC);
 	if (bench_stack_fd < 0)
 		die("open stack");
+	if (msocket(stack, AF_INET, SOCK_DEFAULT, 0))
+		die("msocket SOCK_DEFAULT");
 
 	printf("# msocket-bench: %d rounds of %d iterations\n", rounds, iterations);
 	if (!strcmp(only, "all") || !strcmp(only, "creation"))
