@@ -98,6 +98,16 @@ static int v_native(void *ctx)
 	return sys_msocket(NULL, AF_INET, SOCK_STREAM, 0);
 }
 
+/* Not a socket: a path lookup alone, for reference (returns -2, never an fd). */
+static int v_stat(void *ctx)
+{
+	struct stat st;
+
+	if (stat(bench_stack, &st))
+		die("stat");
+	return -2;
+}
+
 static int v_default(void *ctx)
 {
 	return msocket(NULL, AF_INET, SOCK_STREAM, 0);
@@ -123,6 +133,8 @@ static double time_variant(struct variant *v, int n)
 
 	for (i = 0; i < n; i++) {
 		fd = v->create(v->ctx);
+		if (fd == -2)
+			continue;	/* a reference that makes no fd */
 		if (fd < 0)
 			die(v->name);
 		close(fd);
@@ -150,6 +162,7 @@ static void bench_creation(void)
 		{ .name = "msocket, native stack (no path)", .create = v_native },
 		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
 		{ .name = "setns + socket + setns back", .create = v_setns },
+		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
 	};
 	int nv = ARRAY_SIZE(v), i;
 	double floor, setns_cost, fd_cost;
@@ -240,19 +253,20 @@ static void bench_scale(const char *dir)
 
 struct thread_arg {
 	int n;
+	int (*create)(void *ctx);
 	double ns;
 };
 
 static void *thread_fn(void *p)
 {
 	struct thread_arg *a = p;
-	struct variant v = { .name = "by fd", .create = v_fd };
+	struct variant v = { .name = "threaded", .create = a->create };
 
 	a->ns = time_variant(&v, a->n);
 	return NULL;
 }
 
-static double throughput(int threads)
+static double throughput(int threads, int (*create)(void *ctx))
 {
 	struct thread_arg args[2];
 	pthread_t t[2];
@@ -261,6 +275,7 @@ static double throughput(int threads)
 
 	for (i = 0; i < threads; i++) {
 		args[i].n = iterations;
+		args[i].create = create;
 		pthread_create(&t[i], NULL, thread_fn, &args[i]);
 	}
 	for (i = 0; i < threads; i++)
@@ -271,19 +286,23 @@ static double throughput(int threads)
 
 static void bench_threads(void)
 {
-	double one[64], two[64];
+	double one[64], two[64], sone[64], stwo[64];
 	int r;
 
 	for (r = 0; r < rounds; r++) {
-		one[r] = throughput(1);
-		two[r] = throughput(2);
+		one[r] = throughput(1, v_fd);
+		two[r] = throughput(2, v_fd);
+		sone[r] = throughput(1, v_socket);
+		stwo[r] = throughput(2, v_socket);
 	}
-	printf("\n## Concurrency (msocket by fd on one stack file; median of %d rounds)\n\n",
+	printf("\n## Concurrency (creations per second, 1 and 2 threads; median of %d rounds)\n\n",
 	       rounds);
-	printf("| threads | creations per second | scaling |\n|---|---|---|\n");
-	printf("| 1 | %.0f | 1.00 |\n", median(one, rounds));
-	printf("| 2 | %.0f | %.2f |\n", median(two, rounds),
-	       median(two, rounds) / median(one, rounds));
+	printf("| threads | msocket by fd, one stack file | scaling | socket(2) | scaling |\n");
+	printf("|---|---|---|---|---|\n");
+	printf("| 1 | %.0f | 1.00 | %.0f | 1.00 |\n", median(one, rounds), median(sone, rounds));
+	printf("| 2 | %.0f | %.2f | %.0f | %.2f |\n", median(two, rounds),
+	       median(two, rounds) / median(one, rounds), median(stwo, rounds),
+	       median(stwo, rounds) / median(sone, rounds));
 }
 
 /* --- data path ------------------------------------------------------------------ */
@@ -384,13 +403,19 @@ static void bench_datapath(const char *dir)
 		die("veth red");
 	close(nl);
 
-	for (r = 0; r < rounds; r++) {
-		tcp_pair(&p, sys_msocket(blue, AF_INET, SOCK_STREAM, 0),
-			 sys_msocket(red, AF_INET, SOCK_STREAM, 0), 8000 + 2 * r);
-		measure_pair(&p, iterations / 4, 64, &rr_m[r], &bulk_m[r]);
-		tcp_pair(&p, setns_socket(bench_nsfd, SOCK_STREAM),
-			 setns_socket(b_nsfd, SOCK_STREAM), 8001 + 2 * r);
-		measure_pair(&p, iterations / 4, 64, &rr_s[r], &bulk_s[r]);
+	/* Alternate which kind goes first, so that neither is always the cold one. */
+	for (r = 0; r < 2 * rounds; r++) {
+		int setns_turn = (r % 2) ^ ((r / 2) % 2);
+
+		if (setns_turn)
+			tcp_pair(&p, setns_socket(bench_nsfd, SOCK_STREAM),
+				 setns_socket(b_nsfd, SOCK_STREAM), 8000 + r);
+		else
+			tcp_pair(&p, sys_msocket(blue, AF_INET, SOCK_STREAM, 0),
+				 sys_msocket(red, AF_INET, SOCK_STREAM, 0), 8000 + r);
+		measure_pair(&p, iterations / 4, 64,
+			     setns_turn ? &rr_s[r / 2] : &rr_m[r / 2],
+			     setns_turn ? &bulk_s[r / 2] : &bulk_m[r / 2]);
 	}
 	printf("\n## Data path (TCP between two stacks over veth; median of %d rounds)\n\n",
 	       rounds);
