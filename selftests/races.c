@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Races, each in a loop bounded in time (MSOCKET_RACE_SECONDS, default 3;
+ * Races, each in a loop bounded in time (MSOCKET_RACE_SECONDS, default 2;
  * `make stress` runs 30): msocket against unlink, rename and umount of its
  * stack; umount with open stack fds and live sockets; a stack removed while
  * the last process of its namespace exits; two creators of one name;
@@ -21,7 +21,7 @@
 
 static long race_seconds(void)
 {
-	return env_long("MSOCKET_RACE_SECONDS", 3);
+	return env_long("MSOCKET_RACE_SECONDS", 2);
 }
 
 struct race {

@@ -13,8 +13,8 @@
  * less the live ones. The room after the run equals the room before it
  * exactly when no namespace was leaked.
  *
- * MSOCKET_STRESS_STACKS (default 100) and MSOCKET_STRESS_SOCKETS (default
- * 2000) set the counts; `make stress` runs 10,000 and 100,000.
+ * MSOCKET_STRESS_STACKS (default 40) and MSOCKET_STRESS_SOCKETS (default
+ * 1000) set the counts; `make stress` runs 10,000 and 100,000.
  */
 #include <time.h>
 
@@ -86,8 +86,8 @@ static void settle_memory(void)
 
 TEST(stacks_and_sockets_cycled)
 {
-	long stacks = env_long("MSOCKET_STRESS_STACKS", 100);
-	long sockets = env_long("MSOCKET_STRESS_SOCKETS", 2000);
+	long stacks = env_long("MSOCKET_STRESS_STACKS", 40);
+	long sockets = env_long("MSOCKET_STRESS_SOCKETS", 1000);
 	long avail_before, avail_after, slab_before, slab_after, i;
 	int room_before, room_after, nsfd, fd;
 	char dir[64], path[128], limit[16], old_limit[32] = "";
