@@ -215,15 +215,18 @@ stress: deps
 		--exec '$(STRESS_ENV) /selftests/run_all'
 
 # Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
-# BENCH selects one part: creation, scale, threads or datapath.
+# BENCH selects one part: creation, scale, threads or datapath; BENCH_ROUNDS
+# and BENCH_ITERATIONS size the runs.
 BENCH ?= all
+BENCH_ROUNDS ?= 7
+BENCH_ITERATIONS ?= 20000
 bench: deps $(BUILD)/lib/libmsocket.a
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(SELFTEST_CFLAGS) -Iselftests -Itools/libmsocket -o $(BUILD)/bench/msocket-bench \
 		tools/bench/msocket-bench.c $(BUILD)/lib/libmsocket.a -lpthread
 	@qemu/run --kernel perf --timeout 3600 \
 		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
-		--exec 'msocket-bench $(BENCH)'
+		--exec 'BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_ITERATIONS=$(BENCH_ITERATIONS) msocket-bench $(BENCH)'
 
 # Fails on any rustc or clippy warning.
 clippy:
