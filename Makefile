@@ -209,7 +209,8 @@ shell: deps
 # The long reliability runs on the debug kernel: 1,000,000 fuzzed calls,
 # 30 s per race, 10,000 stacks and 100,000 sockets (about an hour).
 STRESS_ENV := MSOCKET_FUZZ_CALLS=1000000 MSOCKET_FUZZ_SECONDS=7200 \
-	MSOCKET_RACE_SECONDS=30 MSOCKET_STRESS_STACKS=10000 MSOCKET_STRESS_SOCKETS=100000
+	MSOCKET_RACE_SECONDS=30 MSOCKET_STRESS_STACKS=10000 MSOCKET_STRESS_SOCKETS=100000 \
+	MSOCKET_STRESS_NS_LIMIT=64
 stress: deps
 	@qemu/run --vm-dir $(BUILD)/vm-stress --timeout 14400 \
 		--exec '$(STRESS_ENV) /selftests/run_all'
