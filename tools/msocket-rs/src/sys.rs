@@ -3,7 +3,8 @@
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::OnceLock;
 
 /// `struct msocket_args`, the argument of [`MSOCKET_IOC_SOCKET`].
 #[repr(C)]
@@ -74,15 +75,25 @@ pub(crate) fn open(path: &CStr, flags: i32) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// `/dev/msocket`, opened for one call. Without the device (the module is
-/// not loaded) the msocket system call does not exist: `ENOSYS`.
-pub(crate) fn device() -> io::Result<OwnedFd> {
-    open(c"/dev/msocket", libc::O_RDONLY).map_err(|err| match err.raw_os_error() {
+/// `/dev/msocket`, opened once per process image (`O_CLOEXEC`) and kept:
+/// Rust's I/O safety rules forbid other code to close an fd it does not
+/// own, so the cached fd stays the device. Without the device (the module
+/// is not loaded) the msocket system call does not exist: `ENOSYS`, and
+/// the next call tries again.
+pub(crate) fn device() -> io::Result<BorrowedFd<'static>> {
+    static DEVICE: OnceLock<OwnedFd> = OnceLock::new();
+
+    if let Some(fd) = DEVICE.get() {
+        return Ok(fd.as_fd());
+    }
+    let fd = open(c"/dev/msocket", libc::O_RDONLY).map_err(|err| match err.raw_os_error() {
         Some(libc::ENOENT | libc::ENXIO | libc::ENODEV) => {
             io::Error::from_raw_os_error(libc::ENOSYS)
         }
         _ => err,
-    })
+    })?;
+    // A thread that got there first wins; ours is closed.
+    Ok(DEVICE.get_or_init(|| fd).as_fd())
 }
 
 /// `MSOCKET_IOC_SOCKET`: a new socket fd, or `None` for `SOCK_DEFAULT`.
