@@ -49,14 +49,12 @@ FIXTURE_SETUP(lib)
 	ASSERT_EQ(0, mount_stackfs(self->dir, sizeof(self->dir)));
 	snprintf(self->blue, sizeof(self->blue), "%s/blue", self->dir);
 	snprintf(self->red, sizeof(self->red), "%s/red", self->dir);
-	nsfd = new_netns();
+	nsfd = new_stack(self->blue, 0666);
 	ASSERT_LE(0, nsfd);
-	ASSERT_EQ(0, mkstack(self->blue, nsfd, 0666));
 	self->blue_id = ns_id_of_fd(nsfd);
 	close(nsfd);
-	nsfd = new_netns();
+	nsfd = new_stack(self->red, 0666);
 	ASSERT_LE(0, nsfd);
-	ASSERT_EQ(0, mkstack(self->red, nsfd, 0666));
 	self->red_id = ns_id_of_fd(nsfd);
 	close(nsfd);
 	self->native_id = ns_id_of_path("/proc/self/ns/net");
@@ -247,11 +245,11 @@ TEST_F(lib, variable_set_by_hand)
 TEST_F(lib, path_escapes)
 {
 	char odd[160], expect[1024];
-	int nsfd = new_netns();
+	int nsfd;
 
-	ASSERT_LE(0, nsfd);
 	snprintf(odd, sizeof(odd), "%s/a,b%%c=d", self->dir);
-	ASSERT_EQ(0, mkstack(odd, nsfd, 0666));
+	nsfd = new_stack(odd, 0666);
+	ASSERT_LE(0, nsfd);
 	ASSERT_EQ(0, msocket(odd, AF_INET, SOCK_DEFAULT, 0));
 	snprintf(expect, sizeof(expect), "inet=%s/a%%2Cb%%25c=d", self->dir);
 	EXPECT_STREQ(expect, defaults());
@@ -270,12 +268,12 @@ TEST_F(lib, path_escapes)
 TEST_F(lib, mstack_reads_what_the_library_writes)
 {
 	char odd[160], cmd[512], line[1024] = "", expect[1024];
-	int nsfd = new_netns();
+	int nsfd;
 	FILE *p;
 
-	ASSERT_LE(0, nsfd);
 	snprintf(odd, sizeof(odd), "%s/x,y%%z", self->dir);
-	ASSERT_EQ(0, mkstack(odd, nsfd, 0666));
+	nsfd = new_stack(odd, 0666);
+	ASSERT_LE(0, nsfd);
 	close(nsfd);
 	ASSERT_EQ(0, msocket(self->blue, AF_UNSPEC, SOCK_DEFAULT, 0));
 	ASSERT_EQ(0, msocket(odd, AF_INET, SOCK_DEFAULT, 0));

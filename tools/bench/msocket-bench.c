@@ -446,12 +446,10 @@ int main(int argc, char **argv)
 	if (mount_stackfs(dir, sizeof(dir)))
 		die("mount stackfs");
 	self_nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	bench_nsfd = new_netns();
-	if (self_nsfd < 0 || bench_nsfd < 0)
-		die("namespaces");
 	snprintf(stack, sizeof(stack), "%s/bench", dir);
-	if (mkstack(stack, bench_nsfd, 0600))
-		die("mkstack");
+	bench_nsfd = new_stack(stack, 0600);
+	if (self_nsfd < 0 || bench_nsfd < 0)
+		die("the bench stack");
 	bench_stack = stack;
 	bench_stack_fd = open(stack, O_PATH | O_CLOEXEC);
 	if (bench_stack_fd < 0)
