@@ -34,6 +34,7 @@ run_logged() {
 	local what=$1 log=$2; shift 2
 	local start pid rc=0
 	start=$(now)
+	mkdir -p "$(dirname "$log")"
 	say "$what (log: $log)"
 	"$@" >"$log" 2>&1 &
 	pid=$!
