@@ -108,6 +108,11 @@ static int v_stat(void *ctx)
 	return -2;
 }
 
+static int v_lib_path(void *ctx)
+{
+	return msocket(bench_stack, AF_INET, SOCK_STREAM, 0);
+}
+
 static int v_default(void *ctx)
 {
 	return msocket(NULL, AF_INET, SOCK_STREAM, 0);
@@ -161,6 +166,7 @@ static void bench_creation(void)
 		{ .name = "msocket by fd", .create = v_fd },
 		{ .name = "msocket, native stack (no path)", .create = v_native },
 		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
+		{ .name = "libmsocket msocket(path)", .create = v_lib_path },
 		{ .name = "setns + socket + setns back", .create = v_setns },
 		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
 	};
@@ -177,7 +183,7 @@ static void bench_creation(void)
 
 		printf("| %s | %.2f | %.3f |\n", v[i].name, m / 1000, m / floor);
 	}
-	setns_cost = median(v[5].samples, rounds);
+	setns_cost = median(v[6].samples, rounds);
 	fd_cost = median(v[2].samples, rounds);
 	printf("\nmsocket by fd is %.2fx faster than the setns dance\n", setns_cost / fd_cost);
 }
