@@ -391,12 +391,13 @@ static void bench_datapath(const char *dir)
 {
 	char blue[256], red[256];
 	double rr_m[64], rr_s[64], bulk_m[64], bulk_s[64];
-	int b_nsfd = new_netns(), nl, r;
+	int b_nsfd, nl, r;
 	struct pair p;
 
 	snprintf(blue, sizeof(blue), "%s/dp-blue", dir);
 	snprintf(red, sizeof(red), "%s/dp-red", dir);
-	if (mkstack(blue, bench_nsfd, 0600) || mkstack(red, b_nsfd, 0600))
+	b_nsfd = new_stack(red, 0600);
+	if (b_nsfd < 0 || mkstack(blue, bench_nsfd, 0600))
 		die("mkstack");
 	nl = nl_open(blue);
 	if (nl < 0 || nl_veth(nl, "dpblue", "dpred", b_nsfd) || nl_link_up(nl, "dpblue") ||
