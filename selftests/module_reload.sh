@@ -8,13 +8,16 @@
 module=/lib/modules/msocket.ko
 seconds=${MSOCKET_RACE_SECONDS:-3}
 mnt=$(mktemp -d /tmp/reload.XXXXXX)
+stop=$mnt.stop
 
 echo "TAP version 13"
 echo "1..2"
 
-# The racers: open the device and mount stackfs, over and over.
+# The racers: open the device and mount stackfs, over and over, until the
+# stop file appears. They are not killed: a killed subshell would leave its
+# running mount(8) child behind, which could mount after the final umount.
 (
-	while :; do
+	while [ ! -e "$stop" ]; do
 		if mount -t stackfs none "$mnt" 2>/dev/null; then
 			umount "$mnt"
 		fi
@@ -22,7 +25,7 @@ echo "1..2"
 ) &
 mounter=$!
 (
-	while :; do
+	while [ ! -e "$stop" ]; do
 		true 2>/dev/null </dev/msocket
 	done
 ) &
@@ -44,10 +47,15 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	fi
 	cycles=$((cycles + 1))
 done
-kill "$mounter" "$opener"
+touch "$stop"
 wait "$mounter" "$opener" 2>/dev/null
 umount "$mnt" 2>/dev/null
 rmdir "$mnt"
+rm -f "$stop"
+if grep -q " $mnt stackfs " /proc/mounts; then
+	echo "# a racer's stackfs mount is left behind at $mnt"
+	bad=$((bad + 1))
+fi
 
 echo "# $cycles cycles, $unloads unloads while racing"
 if [ "$bad" -eq 0 ] && [ "$unloads" -gt 0 ]; then
