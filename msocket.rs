@@ -13,6 +13,8 @@ use kernel::{c_str, prelude::*, uaccess::UserPtr};
 mod kernel_ext;
 mod stackfs;
 
+use stackfs::StackId;
+
 use kernel_ext::{
     bindings::{self, msocket_args, msocket_mkstack_args},
     fs,
@@ -56,17 +58,31 @@ impl MiscDevice for MsocketDevice {
 
 const SOCK_TYPE_MASK: i32 = bindings::SOCK_TYPE_MASK as i32;
 const SOCK_FLAGS: i32 = (bindings::SOCK_CLOEXEC | bindings::SOCK_NONBLOCK) as i32;
+const MSOCKET_FLAGS: u32 =
+    bindings::AT_EMPTY_PATH | bindings::AT_SYMLINK_NOFOLLOW | bindings::MSOCKET_EXPECT_STACK;
 
 /// The msocket system call: a socket of `args.type` in the stack the
 /// arguments name, installed as a new fd; or, for `SOCK_DEFAULT`, a check
 /// that the caller may use the stack for `args.domain`.
 fn msocket(args: &msocket_args) -> Result<isize> {
-    if args.flags & !(bindings::AT_EMPTY_PATH | bindings::AT_SYMLINK_NOFOLLOW) != 0 {
+    if args.flags & !MSOCKET_FLAGS != 0 {
         return Err(EINVAL);
     }
+    let expect = if args.flags & bindings::MSOCKET_EXPECT_STACK != 0 {
+        if args.size < bindings::MSOCKET_ARGS_SIZE_VER1 {
+            return Err(EINVAL);
+        }
+        Some(StackId {
+            dev: args.stack_dev,
+            ino: args.stack_ino,
+        })
+    } else {
+        None
+    };
     let ty = args.type_ & SOCK_TYPE_MASK;
     let flags = args.type_ & !SOCK_TYPE_MASK;
-    stackfs::with_stack(args.dirfd, args.path as UserPtr, args.flags, |net| {
+    let path = args.path as UserPtr;
+    stackfs::with_stack(args.dirfd, path, args.flags, expect.as_ref(), |net| {
         if args.type_ == bindings::SOCK_DEFAULT as i32 {
             if args.protocol != 0 {
                 return Err(EINVAL);

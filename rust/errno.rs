@@ -14,3 +14,8 @@ pub(crate) fn eafnosupport() -> Error {
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as i32))
 }
+
+/// `ESTALE`: the file is not the one the caller expected.
+pub(crate) fn estale() -> Error {
+    Error::from_errno(-(bindings::ESTALE as i32))
+}

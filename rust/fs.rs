@@ -118,6 +118,28 @@ impl Inode {
         u32::from(unsafe { (*self.as_ptr()).i_mode })
     }
 
+    /// Whether this is the inode that stat(2) reports with `st_dev` `dev`
+    /// and `st_ino` `ino`.
+    pub(crate) fn has_id(&self, dev: u64, ino: u64) -> bool {
+        // SAFETY: The inode is alive; `i_ino` and the `s_dev` of its super
+        // block are set before the inode is visible and never change.
+        let (s_dev, i_ino) = unsafe { ((*(*self.as_ptr()).i_sb).s_dev, (*self.as_ptr()).i_ino) };
+        i_ino as u64 == ino && u64::from(encode_dev(s_dev)) == dev
+    }
+
+    /// Whether the inode still has a name in some directory (`i_nlink` is
+    /// not zero). Unless the caller holds the inode lock, the answer may be
+    /// stale as soon as it is given, as with any racing unlink.
+    pub(crate) fn is_linked(&self) -> bool {
+        // SAFETY: The inode is alive; `i_nlink` is an aligned `u32`, read
+        // once without tearing while it may be written under the inode lock.
+        unsafe {
+            core::ptr::read_volatile(core::ptr::addr_of!(
+                (*self.as_ptr()).__bindgen_anon_1.i_nlink
+            )) != 0
+        }
+    }
+
     /// Checks that the caller may access the inode with `MAY_*` `mask`:
     /// `EACCES` (or `EPERM`, `EROFS`) if not.
     pub(crate) fn permission(&self, mask: u32) -> Result {
@@ -142,6 +164,15 @@ impl Inode {
         // visible and not changed afterwards.
         unsafe { (*self.as_ptr()).i_private }
     }
+}
+
+/// A kernel `dev_t` as stat(2) reports it in `st_dev`: `new_encode_dev()`
+/// of `include/linux/kdev_t.h` (12 bits of major, 20 of minor, interleaved
+/// so that old 16-bit numbers keep their value).
+fn encode_dev(dev: bindings::dev_t) -> u32 {
+    let major = dev >> 20;
+    let minor = dev & 0xfffff;
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
 }
 
 /// The `struct file_system_type` of `T`, to be kept in a `static`.

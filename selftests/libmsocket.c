@@ -513,6 +513,111 @@ TEST_F(lib, removed_stack_fails_sockets)
 	ASSERT_EQ(0, unlink(self->red));
 	EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, 0));
 	EXPECT_EQ(ENOENT, errno);
+	/* Also once the library keeps the stack file open. */
+	ASSERT_EQ(0, msocket(self->blue, AF_INET, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	ASSERT_EQ(0, unlink(self->blue));
+	EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, 0));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+/* The fd the library keeps open on the stack file @path, or -1. */
+static int kept_fd(const char *path)
+{
+	char link[64], target[256];
+	ssize_t len;
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, path) == 0 && (fcntl(fd, F_GETFL) & O_PATH))
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * A default follows its stack file (the library keeps it open): renamed,
+ * it stays the default; removed or replaced, the path is looked up again.
+ */
+TEST_F(lib, replaced_stack_file_is_followed)
+{
+	char moved[160];
+	int red, nsfd;
+
+	ASSERT_EQ(0, msocket(self->blue, AF_UNSPEC, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	EXPECT_LE(0, kept_fd(self->blue));
+	/* /dev/net/blue now stands for red's namespace. */
+	red = open(self->red, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, red);
+	nsfd = ioctl(red, STACKFS_IOC_NETNS_FD);
+	ASSERT_LE(0, nsfd);
+	ASSERT_EQ(0, unlink(self->blue));
+	ASSERT_EQ(0, mkstack(self->blue, nsfd, 0666));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET6));
+	/* Renamed, it is still the default. */
+	snprintf(moved, sizeof(moved), "%s/moved", self->dir);
+	ASSERT_EQ(0, rename(self->blue, moved));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	ASSERT_EQ(0, unlink(moved));
+	EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, 0));
+	EXPECT_EQ(ENOENT, errno);
+	close(nsfd);
+	close(red);
+}
+
+/*
+ * The fd kept on a default stack file: a program that closes every fd, or
+ * puts another file (even another stack file) on its number, gets its
+ * sockets in the right stack, and the library neither closes the
+ * program's file nor leaks fds, whatever the defaults do.
+ */
+TEST_F(lib, program_closing_or_reusing_the_stack_fd)
+{
+	struct stat red, st;
+	int fd, i, fds;
+
+	ASSERT_EQ(0, msocket(self->blue, AF_INET, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	for (i = 3; i < 1024; i++)
+		close(i);
+	EXPECT_EQ(-1, kept_fd(self->blue));
+	/* This call finds the fd gone and goes by path; the next opens it again. */
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	fd = kept_fd(self->blue);
+	ASSERT_LE(0, fd);
+	/* The red stack file takes the kept fd's number. */
+	i = open(self->red, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, i);
+	ASSERT_EQ(fd, dup2(i, fd));
+	close(i);
+	ASSERT_EQ(0, stat(self->red, &red));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(red.st_ino, st.st_ino);	/* the program's file, untouched */
+	close(fd);
+	/* One kept fd per stack in use, whatever the number of calls. */
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	fds = count_fds();
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	EXPECT_EQ(fds, count_fds());
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, msocket(i % 2 ? self->blue : self->red, AF_INET, SOCK_DEFAULT, 0));
+		EXPECT_EQ(i % 2 ? self->blue_id : self->red_id, socket_in(AF_INET));
+	}
+	EXPECT_EQ(fds, count_fds());
+	/* Back to the native stack: nothing kept. */
+	ASSERT_EQ(0, msocket(NULL, AF_UNSPEC, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->native_id, socket_in(AF_INET));
+	EXPECT_EQ(fds - 1, count_fds());
 }
 
 /*

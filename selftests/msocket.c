@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 #include "netlink.h"
@@ -248,8 +249,92 @@ TEST_F(stacks, errors)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, NULL));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, msocket_at(AT_FDCWD, self->blue, 0x1, AF_INET, SOCK_STREAM, 0));
+	EXPECT_EQ(-1, msocket_at(AT_FDCWD, self->blue, 0x2, AF_INET, SOCK_STREAM, 0));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/* MSOCKET_IOC_SOCKET with MSOCKET_EXPECT_STACK and the identity @st. */
+static int msocket_expect(int dirfd, const char *path, unsigned int flags,
+			  const struct stat *st, uint32_t size)
+{
+	struct msocket_args args = {
+		.size = size,
+		.flags = flags | MSOCKET_EXPECT_STACK,
+		.dirfd = dirfd,
+		.domain = AF_INET,
+		.type = SOCK_DGRAM,
+		.path = (uintptr_t)path,
+		.stack_dev = st->st_dev,
+		.stack_ino = st->st_ino,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+}
+
+/*
+ * MSOCKET_EXPECT_STACK: the call names the stack it expects (st_dev and
+ * st_ino) and gets ESTALE if the fd or path now leads elsewhere or the
+ * file was unlinked, which is how libmsocket keeps default stacks open.
+ */
+TEST_F(stacks, expect_stack_identity)
+{
+	struct stat blue, red, other;
+	char moved[160];
+	int fd, sock, nul;
+
+	fd = open(self->blue, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &blue));
+	ASSERT_EQ(0, stat(self->red, &red));
+	/* The right file, by fd and by path. */
+	sock = msocket_expect(fd, NULL, AT_EMPTY_PATH, &blue, MSOCKET_ARGS_SIZE_VER1);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	close(sock);
+	sock = msocket_expect(AT_FDCWD, self->blue, 0, &blue, MSOCKET_ARGS_SIZE_VER1);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	close(sock);
+	/* Another stack file, another inode number, another device. */
+	EXPECT_EQ(-1, msocket_expect(AT_FDCWD, self->red, 0, &blue, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ESTALE, errno);
+	other = blue;
+	other.st_ino++;
+	EXPECT_EQ(-1, msocket_expect(fd, NULL, AT_EMPTY_PATH, &other, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ESTALE, errno);
+	other = blue;
+	other.st_dev = makedev(major(blue.st_dev), minor(blue.st_dev) + 1);
+	EXPECT_EQ(-1, msocket_expect(fd, NULL, AT_EMPTY_PATH, &other, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ESTALE, errno);
+	/* The fields need the second version of the struct; no stack, no file. */
+	EXPECT_EQ(-1, msocket_expect(fd, NULL, AT_EMPTY_PATH, &blue, MSOCKET_ARGS_SIZE_VER0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, msocket_expect(AT_FDCWD, NULL, 0, &blue, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(EINVAL, errno);
+	/* An fd number reused for a file that is no stack: ESTALE first. */
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, nul);
+	EXPECT_EQ(-1, msocket_expect(nul, NULL, AT_EMPTY_PATH, &blue, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ESTALE, errno);
+	close(nul);
+	/* Renamed: the same file, still linked. */
+	snprintf(moved, sizeof(moved), "%s/moved", self->dir);
+	ASSERT_EQ(0, rename(self->blue, moved));
+	sock = msocket_expect(fd, NULL, AT_EMPTY_PATH, &blue, MSOCKET_ARGS_SIZE_VER1);
+	ASSERT_LE(0, sock);
+	close(sock);
+	/* Replaced by a rename over it, or unlinked: ESTALE, while the fd alone still works. */
+	ASSERT_EQ(0, rename(self->red, moved));
+	EXPECT_EQ(-1, msocket_expect(fd, NULL, AT_EMPTY_PATH, &blue, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ESTALE, errno);
+	sock = msocket_fd(fd, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	close(sock);
+	ASSERT_EQ(0, unlink(moved));
+	EXPECT_EQ(-1, msocket_expect(AT_FDCWD, moved, 0, &red, MSOCKET_ARGS_SIZE_VER1));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
 }
 
 TEST_F(stacks, argument_sizes)

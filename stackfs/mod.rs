@@ -13,7 +13,7 @@
 
 mod stack;
 
-pub(crate) use stack::{mkstack, with_stack};
+pub(crate) use stack::{mkstack, with_stack, StackId};
 
 use crate::kernel_ext::{
     bindings,

@@ -6,13 +6,20 @@
 use super::STACKFS;
 use crate::kernel_ext::{
     bindings,
-    errno::eopnotsupp,
+    errno::{eopnotsupp, estale},
     file::FileRef,
     fs::{Inode, NewEntry},
     net::Net,
     path::Path,
 };
 use kernel::{prelude::*, uaccess::UserPtr};
+
+/// The identity a caller expects the stack file to have: `st_dev` and
+/// `st_ino` as stat(2) reports them (`MSOCKET_EXPECT_STACK`).
+pub(crate) struct StackId {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+}
 
 /// Resolves the stack of an msocket call and runs `f` on its namespace,
 /// which stays alive during `f`. The stack is named like openat(2) names a
@@ -22,21 +29,30 @@ use kernel::{prelude::*, uaccess::UserPtr};
 /// on the stack file. No path and no flags: the caller's own namespace, the
 /// native stack.
 ///
+/// With `expect`, the file named must be that stack file and still be
+/// linked in a directory.
+///
 /// Errors: those of the path lookup (`ENOENT`, `ENOTDIR`, `ELOOP`,
-/// `EFAULT`...), `EBADF` for a bad fd, `EOPNOTSUPP` if the file is not a
-/// stack file, `EACCES` without write permission on it; then `f`'s.
+/// `EFAULT`...), `EBADF` for a bad fd, `ESTALE` if the file is not the one
+/// expected, `EOPNOTSUPP` if it is not a stack file, `EACCES` without write
+/// permission on it; then `f`'s.
 pub(crate) fn with_stack<R>(
     dirfd: i32,
     path: UserPtr,
     flags: u32,
+    expect: Option<&StackId>,
     f: impl FnOnce(&Net) -> Result<R>,
 ) -> Result<R> {
     if path == 0 {
         if flags & bindings::AT_EMPTY_PATH == 0 {
+            // The native stack has no stack file to expect.
+            if expect.is_some() {
+                return Err(EINVAL);
+            }
             return f(&Net::current());
         }
         let file = FileRef::get_raw(dirfd)?;
-        return with_stack_file(file.inode(), f);
+        return with_stack_file(file.inode(), expect, f);
     }
     let mut lookup = 0;
     if flags & bindings::AT_SYMLINK_NOFOLLOW == 0 {
@@ -46,10 +62,20 @@ pub(crate) fn with_stack<R>(
         lookup |= bindings::LOOKUP_EMPTY;
     }
     let path = Path::lookup_user(dirfd, path, lookup)?;
-    with_stack_file(path.inode(), f)
+    with_stack_file(path.inode(), expect, f)
 }
 
-fn with_stack_file<R>(inode: &Inode, f: impl FnOnce(&Net) -> Result<R>) -> Result<R> {
+fn with_stack_file<R>(
+    inode: &Inode,
+    expect: Option<&StackId>,
+    f: impl FnOnce(&Net) -> Result<R>,
+) -> Result<R> {
+    // First, so that a reused fd of another kind of file is ESTALE too.
+    if let Some(id) = expect {
+        if !inode.has_id(id.dev, id.ino) || !inode.is_linked() {
+            return Err(estale());
+        }
+    }
     let net = STACKFS.special_data(inode).ok_or_else(eopnotsupp)?;
     // "w" on a stack file: may create sockets in the stack.
     inode.permission(bindings::MAY_WRITE)?;

@@ -18,14 +18,27 @@
  * cached while the string stays the same), and every change rewrites it
  * with setenv(3). One mutex serializes both, and pthread_atfork() keeps it
  * usable in a child forked while another thread held it.
+ *
+ * A stack file is looked up once, not at every socket(): the first lookup
+ * of a default opens it (O_PATH, O_CLOEXEC) and keeps the fd with the
+ * file's st_dev and st_ino, and msocket.c names the stack by that fd with
+ * MSOCKET_EXPECT_STACK. The kernel answers ESTALE if the fd no longer is
+ * that file (the program closed it and reused the number) or if the file
+ * was unlinked or replaced; then the fd is dropped and the call made by
+ * path, and the next lookup opens the file again. A change of the
+ * defaults drops every kept fd. So a default follows its stack file, as a
+ * working directory does: renamed, the file stays the default.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "msocket.h"
@@ -40,11 +53,24 @@ struct defaults {
 	char *family[MSOCKET_FAMILIES];
 };
 
-/* The parsed value of the variable, for the string @env. */
+/* The slot of the "*" entry among the kept fds; families use their number. */
+#define SLOT_ALL MSOCKET_FAMILIES
+
+/* An fd kept open on the stack file of a default. */
+struct kept {
+	bool open;
+	struct msocket_stack_fd stack;
+};
+
+/*
+ * The parsed value of the variable, for the string @env, and the fds kept
+ * on its stack files.
+ */
 static struct {
 	char *env;
 	bool valid;
 	struct defaults table;
+	struct kept kept[MSOCKET_FAMILIES + 1];
 } cache;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -250,6 +276,90 @@ static char *defaults_format(const struct defaults *d)
 	return out;
 }
 
+/* Whether @stack->fd is still the file it was opened on. */
+static bool stack_fd_is_ours(const struct msocket_stack_fd *stack)
+{
+	struct stat st;
+
+	return fstat(stack->fd, &st) == 0 && st.st_dev == stack->dev &&
+	       st.st_ino == stack->ino;
+}
+
+/*
+ * Stops keeping the fd of @slot. It is closed only if it is still ours:
+ * the program may have closed it and opened something else at its number.
+ */
+static void kept_drop(int slot)
+{
+	struct kept *k = &cache.kept[slot];
+	int err = errno;
+
+	if (!k->open)
+		return;
+	if (stack_fd_is_ours(&k->stack))
+		close(k->stack.fd);
+	k->open = false;
+	errno = err;
+}
+
+static void kept_drop_all(void)
+{
+	int slot;
+
+	for (slot = 0; slot <= SLOT_ALL; slot++)
+		kept_drop(slot);
+}
+
+/* Opens the stack file @path for @slot and keeps the fd: false if it fails. */
+static bool kept_open(int slot, const char *path)
+{
+	struct kept *k = &cache.kept[slot];
+	int fd, err = errno;
+	struct stat st;
+
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		k->stack.fd = fd;
+		k->stack.dev = st.st_dev;
+		k->stack.ino = st.st_ino;
+		k->open = true;
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	return false;
+}
+
+/* The slot of @domain's default: its own entry if it has one, else "*". */
+static int slot_of(int domain)
+{
+	if (domain >= 0 && domain < MSOCKET_FAMILIES && cache.table.family[domain])
+		return domain;
+	return SLOT_ALL;
+}
+
+/* The path of @slot: NULL or "" for the native stack. */
+static const char *slot_path(int slot)
+{
+	return slot == SLOT_ALL ? cache.table.all : cache.table.family[slot];
+}
+
+/* @path into @buf: 0 for the native stack, 1, or -1 with ENAMETOOLONG. */
+static int copy_path(const char *path, char *buf, size_t len)
+{
+	size_t path_len = path ? strlen(path) : 0;
+
+	if (path_len == 0)
+		return 0;
+	if (path_len >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, path_len + 1);
+	return 1;
+}
+
 /* Brings the cache up to date with the environment. Called locked. */
 static int refresh(void)
 {
@@ -269,6 +379,7 @@ static int refresh(void)
 			free(copy);
 			return -1;
 		}
+		kept_drop_all();
 		defaults_free(&cache.table);
 		cache.table = d;
 		free(cache.env);
@@ -281,29 +392,47 @@ static int refresh(void)
 	return -1;
 }
 
-int msocket_defaults_lookup(int domain, char *buf, size_t len)
+int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *buf, size_t len)
 {
-	const char *path = NULL;
-	size_t path_len;
-	int ret;
+	const char *path;
+	int ret, slot;
 
 	lock_take();
 	ret = refresh();
 	if (ret == 0) {
-		if (domain >= 0 && domain < MSOCKET_FAMILIES && cache.table.family[domain])
-			path = cache.table.family[domain];
-		else
-			path = cache.table.all;
-		path_len = path ? strlen(path) : 0;
-		if (path_len == 0) {
+		slot = slot_of(domain);
+		path = slot_path(slot);
+		if (!path || !path[0]) {
 			ret = 0;
-		} else if (path_len >= len) {
-			errno = ENAMETOOLONG;
-			ret = -1;
-		} else {
-			memcpy(buf, path, path_len + 1);
+		} else if (cache.kept[slot].open || kept_open(slot, path)) {
+			*stack = cache.kept[slot].stack;
 			ret = 1;
+		} else {
+			/* The call by path gives the error, if any. */
+			stack->fd = -1;
+			ret = copy_path(path, buf, len);
 		}
+	}
+	lock_release();
+	return ret;
+}
+
+int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
+			    char *buf, size_t len)
+{
+	struct kept *k;
+	int ret, slot;
+
+	lock_take();
+	ret = refresh();
+	if (ret == 0) {
+		slot = slot_of(domain);
+		k = &cache.kept[slot];
+		/* Unless another thread has already put a new fd there. */
+		if (k->open && k->stack.fd == stack->fd && k->stack.dev == stack->dev &&
+		    k->stack.ino == stack->ino)
+			kept_drop(slot);
+		ret = copy_path(slot_path(slot), buf, len);
 	}
 	lock_release();
 	return ret;
@@ -334,6 +463,7 @@ int msocket_defaults_set(int domain, const char *canon)
 	if (value[0] ? setenv(MSOCKET_DEFAULTS_ENV, value, 1) : unsetenv(MSOCKET_DEFAULTS_ENV))
 		goto out;
 	/* The environment now holds @value: make it the cached string. */
+	kept_drop_all();
 	defaults_free(&cache.table);
 	cache.table = d;
 	memset(&d, 0, sizeof(d));

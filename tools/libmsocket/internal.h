@@ -7,6 +7,7 @@
 #define MSOCKET_INTERNAL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The exported functions. */
 #define MSOCKET_API __attribute__((visibility("default")))
@@ -25,11 +26,33 @@ int msocket_family_parse(const char *name, size_t len);
 const char *msocket_family_name(int family);
 
 /*
- * The default stack of @domain. Returns 1 and the stack file's path in
- * @buf, 0 for the native stack, or -1 with errno set: EINVAL if
- * MSOCKET_DEFAULTS does not parse, ENAMETOOLONG if @len is too small.
+ * An fd that libmsocket keeps open (O_PATH, O_CLOEXEC) on the stack file of
+ * a default stack, and the st_dev and st_ino the file had when it was
+ * opened; @fd is -1 for none.
  */
-int msocket_defaults_lookup(int domain, char *buf, size_t len);
+struct msocket_stack_fd {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+/*
+ * The default stack of @domain. Returns 0 for the native stack, or 1 for a
+ * stack file: then @stack is the fd kept open on it (opened on first use),
+ * or, if it cannot be opened, @stack->fd is -1 and @buf holds the path.
+ * -1 with errno set: EINVAL if MSOCKET_DEFAULTS does not parse,
+ * ENAMETOOLONG if @len is too small.
+ */
+int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *buf, size_t len);
+
+/*
+ * The kernel refused @stack, from msocket_defaults_lookup(domain), as
+ * stale (ESTALE or EBADF): stops using it (closing it if it is still ours)
+ * and returns the default stack of @domain by path, as
+ * msocket_defaults_lookup() does when it has no fd.
+ */
+int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
+			    char *buf, size_t len);
 
 /*
  * Sets the default stack of @domain (AF_UNSPEC: every family) to the

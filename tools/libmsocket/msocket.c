@@ -84,17 +84,8 @@ static int device_open(int stale)
  * one. Without the device (module not loaded) msocket is an unimplemented
  * system call: ENOSYS.
  */
-static int msocket_ioctl(const char *path, int domain, int type, int protocol)
+static int msocket_ioctl(struct msocket_args *args)
 {
-	struct msocket_args args = {
-		.size = sizeof(args),
-		.flags = 0,
-		.dirfd = AT_FDCWD,
-		.domain = domain,
-		.type = type,
-		.protocol = protocol,
-		.path = (uintptr_t)path,
-	};
 	int dev = __atomic_load_n(&device_fd, __ATOMIC_ACQUIRE), ret, err;
 
 	if (dev < 0) {
@@ -102,7 +93,7 @@ static int msocket_ioctl(const char *path, int domain, int type, int protocol)
 		if (dev < 0)
 			return -1;
 	}
-	ret = ioctl(dev, MSOCKET_IOC_SOCKET, &args);
+	ret = ioctl(dev, MSOCKET_IOC_SOCKET, args);
 	if (ret < 0 && (errno == EBADF || errno == ENOTTY || errno == EINVAL)) {
 		err = errno;
 		if (device_is(dev)) {
@@ -112,18 +103,54 @@ static int msocket_ioctl(const char *path, int domain, int type, int protocol)
 		dev = device_open(dev);
 		if (dev < 0)
 			return -1;
-		ret = ioctl(dev, MSOCKET_IOC_SOCKET, &args);
+		ret = ioctl(dev, MSOCKET_IOC_SOCKET, args);
 	}
 	return ret;
+}
+
+/* msocket() by path (NULL: the native stack). */
+static int msocket_path(const char *path, int domain, int type, int protocol)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER0,
+		.flags = 0,
+		.dirfd = AT_FDCWD,
+		.domain = domain,
+		.type = type,
+		.protocol = protocol,
+		.path = (uintptr_t)path,
+	};
+
+	return msocket_ioctl(&args);
+}
+
+/* msocket() on the fd kept open on a default stack file. */
+static int msocket_stack_fd(const struct msocket_stack_fd *stack, int domain, int type,
+			    int protocol)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER1,
+		.flags = AT_EMPTY_PATH | MSOCKET_EXPECT_STACK,
+		.dirfd = stack->fd,
+		.domain = domain,
+		.type = type,
+		.protocol = protocol,
+		.path = 0,
+		.stack_dev = stack->dev,
+		.stack_ino = stack->ino,
+	};
+
+	return msocket_ioctl(&args);
 }
 
 /* A socket in the default stack of @domain. */
 static int default_socket(int domain, int type, int protocol)
 {
+	struct msocket_stack_fd stack;
 	char path[PATH_MAX];
 	int ret;
 
-	ret = msocket_defaults_lookup(domain, path, sizeof(path));
+	ret = msocket_defaults_lookup(domain, &stack, path, sizeof(path));
 	if (ret < 0)
 		return -1;
 	if (ret == 0)
@@ -133,7 +160,18 @@ static int default_socket(int domain, int type, int protocol)
 		errno = EINVAL;
 		return -1;
 	}
-	return msocket_ioctl(path, domain, type, protocol);
+	if (stack.fd >= 0) {
+		ret = msocket_stack_fd(&stack, domain, type, protocol);
+		if (ret >= 0 || (errno != ESTALE && errno != EBADF))
+			return ret;
+		/* The fd is not the stack file any more: by path, this once. */
+		ret = msocket_defaults_forget(domain, &stack, path, sizeof(path));
+		if (ret < 0)
+			return -1;
+		if (ret == 0)
+			return (int)syscall(SYS_socket, domain, type, protocol);
+	}
+	return msocket_path(path, domain, type, protocol);
 }
 
 /*
@@ -155,7 +193,7 @@ static int set_default(const char *path, int domain, int protocol)
 		return -1;
 	}
 	if (path) {
-		if (msocket_ioctl(path, domain, SOCK_DEFAULT, 0) < 0)
+		if (msocket_path(path, domain, SOCK_DEFAULT, 0) < 0)
 			return -1;
 		canon = realpath(path, NULL);
 		if (!canon)
@@ -172,7 +210,7 @@ MSOCKET_API int msocket(const char *path, int domain, int type, int protocol)
 		return set_default(path, domain, protocol);
 	if (!path)
 		return default_socket(domain, type, protocol);
-	return msocket_ioctl(path, domain, type, protocol);
+	return msocket_path(path, domain, type, protocol);
 }
 
 MSOCKET_API int socket(int domain, int type, int protocol)

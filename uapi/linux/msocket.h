@@ -38,7 +38,8 @@
  * @size: sizeof(struct msocket_args) as the caller knows it; at least
  *        MSOCKET_ARGS_SIZE_VER0. Larger structs are accepted when the
  *        fields the kernel does not know are zero (E2BIG otherwise).
- * @flags: 0, or AT_EMPTY_PATH and/or AT_SYMLINK_NOFOLLOW (linux/fcntl.h).
+ * @flags: 0, or AT_EMPTY_PATH and/or AT_SYMLINK_NOFOLLOW (linux/fcntl.h),
+ *         and MSOCKET_EXPECT_STACK.
  * @dirfd: where @path is resolved, as in openat(2): a directory fd or
  *         AT_FDCWD; with AT_EMPTY_PATH and an empty or null @path, an fd
  *         opened (O_PATH is enough) on the stack file itself.
@@ -50,6 +51,16 @@
  * @protocol: as socket(2); 0 with SOCK_DEFAULT.
  * @path: user pointer to a NUL-terminated path of a stack file, or 0 with
  *        flags 0 for the caller's own network namespace (the native stack).
+ * @stack_dev: (VER1) with MSOCKET_EXPECT_STACK, the st_dev of the stack
+ *             file, as stat(2) reports it.
+ * @stack_ino: (VER1) with MSOCKET_EXPECT_STACK, its st_ino.
+ *
+ * MSOCKET_EXPECT_STACK (needs @size >= MSOCKET_ARGS_SIZE_VER1) makes the
+ * call fail with ESTALE unless the file named is the stack file @stack_dev
+ * and @stack_ino and is still linked in a directory. A library that keeps
+ * an fd of a stack file (for a default stack) names the stack by that fd
+ * and learns this way, at no extra cost, that the fd was closed and reused
+ * or the file unlinked or replaced since it opened it.
  *
  * Returns a new socket fd (or 0 for SOCK_DEFAULT).
  */
@@ -61,9 +72,15 @@ struct msocket_args {
 	__s32 type;
 	__s32 protocol;
 	__aligned_u64 path;
+	__aligned_u64 stack_dev;
+	__aligned_u64 stack_ino;
 };
 
 #define MSOCKET_ARGS_SIZE_VER0	32
+#define MSOCKET_ARGS_SIZE_VER1	48
+
+/* A flag of struct msocket_args, beside the AT_* flags. */
+#define MSOCKET_EXPECT_STACK	0x1
 
 /*
  * The ioctl number encodes the size of the first version of the struct

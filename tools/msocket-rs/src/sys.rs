@@ -17,6 +17,8 @@ pub(crate) struct MsocketArgs {
     pub type_: i32,
     pub protocol: i32,
     pub path: u64,
+    pub stack_dev: u64,
+    pub stack_ino: u64,
 }
 
 /// `struct msocket_mkstack_args`, the argument of [`MSOCKET_IOC_MKSTACK`].
@@ -113,6 +115,7 @@ pub(crate) fn msocket(
         type_,
         protocol,
         path: path.map_or(0, |p| p.as_ptr() as u64),
+        ..Default::default()
     };
     let dev = device()?;
     // SAFETY: `args` is a complete struct msocket_args and its path, if
@@ -179,6 +182,14 @@ pub(crate) fn values() -> Vec<(&'static str, u64)> {
         (
             "offsetof(struct msocket_args, path)",
             offset_of!(MsocketArgs, path) as u64,
+        ),
+        (
+            "offsetof(struct msocket_args, stack_dev)",
+            offset_of!(MsocketArgs, stack_dev) as u64,
+        ),
+        (
+            "offsetof(struct msocket_args, stack_ino)",
+            offset_of!(MsocketArgs, stack_ino) as u64,
         ),
         (
             "sizeof(struct msocket_mkstack_args)",

@@ -25,6 +25,8 @@ int main(void)
 	P(offsetof(struct msocket_args, domain));
 	P(offsetof(struct msocket_args, type));
 	P(offsetof(struct msocket_args, path));
+	P(offsetof(struct msocket_args, stack_dev));
+	P(offsetof(struct msocket_args, stack_ino));
 	P(sizeof(struct msocket_mkstack_args));
 	P(offsetof(struct msocket_mkstack_args, netns_fd));
 	P(offsetof(struct msocket_mkstack_args, mode));
