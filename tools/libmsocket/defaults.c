@@ -14,10 +14,14 @@
  * makes every lookup fail with EINVAL rather than silently use the native
  * stack.
  *
- * The variable is the state: every lookup reads it (the parsed table is
- * cached while the string stays the same), and every change rewrites it
- * with setenv(3). One mutex serializes both, and pthread_atfork() keeps it
- * usable in a child forked while another thread held it.
+ * The variable is the state: every lookup checks it, and every change
+ * rewrites it with setenv(3). A value is parsed once, into a snapshot. A
+ * mutex serializes the changes and the slow lookups (pthread_atfork()
+ * keeps it usable in a child forked while another thread held it); the
+ * common lookup takes no lock: it checks that environ still holds, at the
+ * same place, the same entry with the same text as when the lock holder
+ * last looked (a sequence count guards that record), and then reads the
+ * snapshot, which never changes or goes away.
  *
  * A stack file is looked up once, not at every socket(): the first lookup
  * of a default opens it (O_PATH, O_CLOEXEC) and keeps the fd with the
@@ -56,22 +60,49 @@ struct defaults {
 /* The slot of the "*" entry among the kept fds; families use their number. */
 #define SLOT_ALL MSOCKET_FAMILIES
 
-/* An fd kept open on the stack file of a default. */
-struct kept {
-	bool open;
-	struct msocket_stack_fd stack;
-};
+#define ENV_PREFIX MSOCKET_DEFAULTS_ENV "="
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
 
 /*
- * The parsed value of the variable, for the string @env, and the fds kept
- * on its stack files.
+ * The parsed form of one value of the variable. Snapshots are immutable
+ * and never freed, so that socket() may read one without the lock; one is
+ * made per distinct value the process ever uses (glibc's setenv keeps
+ * every distinct string it was given in the same way).
+ */
+struct snapshot {
+	struct snapshot *next;	/* every snapshot, to find one again */
+	char *entry;		/* "MSOCKET_DEFAULTS=VALUE" */
+	bool valid;		/* VALUE parses */
+	struct defaults table;	/* its table, if valid */
+};
+
+/* Every snapshot; the current one. Changed under the lock. */
+static struct snapshot *snapshots;
+static const struct snapshot *current;
+
+/*
+ * Where the variable was found when the lock holder last looked: environ
+ * was @array and @array[@index] was @entry (NULL: no variable), for the
+ * snapshot @snap. A sequence count (odd while written) lets socket() read
+ * the four without the lock and check them against the environment.
  */
 static struct {
-	char *env;
-	bool valid;
-	struct defaults table;
-	struct kept kept[MSOCKET_FAMILIES + 1];
-} cache;
+	unsigned int seq;
+	char **array;
+	size_t index;
+	const char *entry;
+	const struct snapshot *snap;
+} seen;
+
+/*
+ * The fds kept on the stack files of the current snapshot, by slot; fd -1
+ * for none. Written under the lock, read without it: a reader that sees
+ * a torn fd/dev/ino mix names a stack the kernel refuses (ESTALE), and
+ * then goes the slow way.
+ */
+static struct msocket_stack_fd kept[MSOCKET_FAMILIES + 1] = {
+	[0 ... MSOCKET_FAMILIES] = { .fd = -1 },
+};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -291,14 +322,14 @@ static bool stack_fd_is_ours(const struct msocket_stack_fd *stack)
  */
 static void kept_drop(int slot)
 {
-	struct kept *k = &cache.kept[slot];
+	struct msocket_stack_fd *k = &kept[slot];
 	int err = errno;
 
-	if (!k->open)
+	if (k->fd < 0)
 		return;
-	if (stack_fd_is_ours(&k->stack))
-		close(k->stack.fd);
-	k->open = false;
+	if (stack_fd_is_ours(k))
+		close(k->fd);
+	__atomic_store_n(&k->fd, -1, __ATOMIC_RELEASE);
 	errno = err;
 }
 
@@ -313,16 +344,15 @@ static void kept_drop_all(void)
 /* Opens the stack file @path for @slot and keeps the fd: false if it fails. */
 static bool kept_open(int slot, const char *path)
 {
-	struct kept *k = &cache.kept[slot];
+	struct msocket_stack_fd *k = &kept[slot];
 	int fd, err = errno;
 	struct stat st;
 
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0) {
-		k->stack.fd = fd;
-		k->stack.dev = st.st_dev;
-		k->stack.ino = st.st_ino;
-		k->open = true;
+		__atomic_store_n(&k->dev, st.st_dev, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->ino, st.st_ino, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->fd, fd, __ATOMIC_RELEASE);
 		return true;
 	}
 	if (fd >= 0)
@@ -331,18 +361,27 @@ static bool kept_open(int slot, const char *path)
 	return false;
 }
 
-/* The slot of @domain's default: its own entry if it has one, else "*". */
-static int slot_of(int domain)
+/* Reads the fd kept for @slot, without the lock: false if there is none. */
+static bool kept_read(int slot, struct msocket_stack_fd *stack)
 {
-	if (domain >= 0 && domain < MSOCKET_FAMILIES && cache.table.family[domain])
+	stack->fd = __atomic_load_n(&kept[slot].fd, __ATOMIC_ACQUIRE);
+	stack->dev = __atomic_load_n(&kept[slot].dev, __ATOMIC_RELAXED);
+	stack->ino = __atomic_load_n(&kept[slot].ino, __ATOMIC_RELAXED);
+	return stack->fd >= 0;
+}
+
+/* The slot of @domain's default in @t: its own entry if it has one, else "*". */
+static int slot_of(const struct defaults *t, int domain)
+{
+	if (domain >= 0 && domain < MSOCKET_FAMILIES && t->family[domain])
 		return domain;
 	return SLOT_ALL;
 }
 
-/* The path of @slot: NULL or "" for the native stack. */
-static const char *slot_path(int slot)
+/* The path of @slot in @t: NULL or "" for the native stack. */
+static const char *slot_path(const struct defaults *t, int slot)
 {
-	return slot == SLOT_ALL ? cache.table.all : cache.table.family[slot];
+	return slot == SLOT_ALL ? t->all : t->family[slot];
 }
 
 /* @path into @buf: 0 for the native stack, 1, or -1 with ENAMETOOLONG. */
@@ -360,36 +399,144 @@ static int copy_path(const char *path, char *buf, size_t len)
 	return 1;
 }
 
+/* The snapshot of the variable's value @value: an old one, or a new one. */
+static struct snapshot *snapshot_of(const char *value)
+{
+	size_t len = strlen(value);
+	struct snapshot *snap;
+
+	for (snap = snapshots; snap; snap = snap->next)
+		if (strcmp(snap->entry + ENV_PREFIX_LEN, value) == 0)
+			return snap;
+	snap = calloc(1, sizeof(*snap));
+	if (!snap)
+		return NULL;
+	snap->entry = malloc(ENV_PREFIX_LEN + len + 1);
+	if (!snap->entry) {
+		free(snap);
+		return NULL;
+	}
+	memcpy(snap->entry, ENV_PREFIX, ENV_PREFIX_LEN);
+	memcpy(snap->entry + ENV_PREFIX_LEN, value, len + 1);
+	snap->valid = defaults_parse(value, &snap->table) == 0;
+	if (!snap->valid && errno != EINVAL) {
+		free(snap->entry);
+		free(snap);
+		return NULL;
+	}
+	snap->next = snapshots;
+	snapshots = snap;
+	return snap;
+}
+
+/* The first entry of the variable in @array, and its index; NULL if none. */
+static const char *find_entry(char **array, size_t *index)
+{
+	size_t i;
+
+	for (i = 0; array && array[i]; i++) {
+		if (strncmp(array[i], ENV_PREFIX, ENV_PREFIX_LEN) == 0) {
+			*index = i;
+			return array[i];
+		}
+	}
+	*index = 0;
+	return NULL;
+}
+
+/* Records where the variable is, for readers without the lock. Locked. */
+static void seen_publish(char **array, size_t index, const char *entry,
+			 const struct snapshot *snap)
+{
+	unsigned int seq = seen.seq;
+
+	__atomic_store_n(&seen.seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&seen.array, array, __ATOMIC_RELAXED);
+	__atomic_store_n(&seen.index, index, __ATOMIC_RELAXED);
+	__atomic_store_n(&seen.entry, entry, __ATOMIC_RELAXED);
+	__atomic_store_n(&seen.snap, snap, __ATOMIC_RELAXED);
+	__atomic_store_n(&seen.seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* Brings the cache up to date with the environment. Called locked. */
 static int refresh(void)
 {
-	const char *env = getenv(MSOCKET_DEFAULTS_ENV);
-	struct defaults d;
-	char *copy;
-	bool valid;
+	char **array = environ;
+	const struct snapshot *snap;
+	const char *entry;
+	size_t index;
 
-	if (!env)
-		env = "";
-	if (!cache.env || strcmp(cache.env, env) != 0) {
-		copy = strdup(env);
-		if (!copy)
-			return -1;
-		valid = defaults_parse(env, &d) == 0;
-		if (!valid && errno != EINVAL) {
-			free(copy);
-			return -1;
-		}
+	entry = find_entry(array, &index);
+	snap = snapshot_of(entry ? entry + ENV_PREFIX_LEN : "");
+	if (!snap)
+		return -1;
+	if (snap != current) {
 		kept_drop_all();
-		defaults_free(&cache.table);
-		cache.table = d;
-		free(cache.env);
-		cache.env = copy;
-		cache.valid = valid;
+		current = snap;
 	}
-	if (cache.valid)
+	seen_publish(array, index, entry, snap);
+	if (snap->valid)
 		return 0;
 	errno = EINVAL;
 	return -1;
+}
+
+/*
+ * The snapshot in force, without the lock, if the environment is as the
+ * lock holder last saw it: environ is the same array and holds the same
+ * entry at the same index with the same text (a putenv() string may be
+ * changed in place), or still no entry. NULL if that cannot be told.
+ */
+static const struct snapshot *current_unlocked(void)
+{
+	unsigned int seq = __atomic_load_n(&seen.seq, __ATOMIC_ACQUIRE);
+	const struct snapshot *snap;
+	const char *entry;
+	char **array;
+	size_t index;
+
+	if (seq & 1)
+		return NULL;
+	array = __atomic_load_n(&seen.array, __ATOMIC_RELAXED);
+	index = __atomic_load_n(&seen.index, __ATOMIC_RELAXED);
+	entry = __atomic_load_n(&seen.entry, __ATOMIC_RELAXED);
+	snap = __atomic_load_n(&seen.snap, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&seen.seq, __ATOMIC_RELAXED) != seq)
+		return NULL;
+	if (!snap || !snap->valid || environ != array)
+		return NULL;
+	if (!entry)
+		return getenv(MSOCKET_DEFAULTS_ENV) ? NULL : snap;
+	/*
+	 * An entry is removed by moving the later ones down over it, so the
+	 * same pointer at the same index means it is still there.
+	 */
+	if (array[index] != entry || strcmp(entry, snap->entry) != 0)
+		return NULL;
+	return snap;
+}
+
+/* msocket_defaults_lookup() without the lock; false if it needs the lock. */
+static bool lookup_unlocked(int domain, struct msocket_stack_fd *stack, int *ret)
+{
+	const struct snapshot *snap = current_unlocked();
+	const char *path;
+	int slot;
+
+	if (!snap)
+		return false;
+	slot = slot_of(&snap->table, domain);
+	path = slot_path(&snap->table, slot);
+	if (!path || !path[0]) {
+		*ret = 0;
+		return true;
+	}
+	if (!kept_read(slot, stack))
+		return false;
+	*ret = 1;
+	return true;
 }
 
 int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *buf, size_t len)
@@ -397,15 +544,17 @@ int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *bu
 	const char *path;
 	int ret, slot;
 
+	if (lookup_unlocked(domain, stack, &ret))
+		return ret;
 	lock_take();
 	ret = refresh();
 	if (ret == 0) {
-		slot = slot_of(domain);
-		path = slot_path(slot);
+		slot = slot_of(&current->table, domain);
+		path = slot_path(&current->table, slot);
 		if (!path || !path[0]) {
 			ret = 0;
-		} else if (cache.kept[slot].open || kept_open(slot, path)) {
-			*stack = cache.kept[slot].stack;
+		} else if (kept[slot].fd >= 0 || kept_open(slot, path)) {
+			*stack = kept[slot];
 			ret = 1;
 		} else {
 			/* The call by path gives the error, if any. */
@@ -420,19 +569,19 @@ int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *bu
 int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
 			    char *buf, size_t len)
 {
-	struct kept *k;
+	struct msocket_stack_fd *k;
 	int ret, slot;
 
 	lock_take();
 	ret = refresh();
 	if (ret == 0) {
-		slot = slot_of(domain);
-		k = &cache.kept[slot];
+		slot = slot_of(&current->table, domain);
+		k = &kept[slot];
 		/* Unless another thread has already put a new fd there. */
-		if (k->open && k->stack.fd == stack->fd && k->stack.dev == stack->dev &&
-		    k->stack.ino == stack->ino)
+		if (k->fd >= 0 && k->fd == stack->fd && k->dev == stack->dev &&
+		    k->ino == stack->ino)
 			kept_drop(slot);
-		ret = copy_path(slot_path(slot), buf, len);
+		ret = copy_path(slot_path(&current->table, slot), buf, len);
 	}
 	lock_release();
 	return ret;
@@ -450,7 +599,7 @@ int msocket_defaults_set(int domain, const char *canon)
 		if (copy_string(&d.all, canon))
 			goto out;
 	} else {
-		if (refresh() || defaults_copy(&d, &cache.table))
+		if (refresh() || defaults_copy(&d, &current->table))
 			goto out;
 		free(d.family[domain]);
 		/* Back to native while "*" names a stack needs an entry "". */
@@ -462,16 +611,8 @@ int msocket_defaults_set(int domain, const char *canon)
 		goto out;
 	if (value[0] ? setenv(MSOCKET_DEFAULTS_ENV, value, 1) : unsetenv(MSOCKET_DEFAULTS_ENV))
 		goto out;
-	/* The environment now holds @value: make it the cached string. */
-	kept_drop_all();
-	defaults_free(&cache.table);
-	cache.table = d;
-	memset(&d, 0, sizeof(d));
-	free(cache.env);
-	cache.env = value;
-	cache.valid = true;
-	value = NULL;
-	ret = 0;
+	/* The environment holds @value now; a failure here is only ENOMEM. */
+	ret = refresh();
 out:
 	defaults_free(&d);
 	free(value);
