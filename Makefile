@@ -217,15 +217,17 @@ stress: deps
 
 # Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
 # BENCH selects one part: creation, scale, threads or datapath; BENCH_ROUNDS
-# and BENCH_ITERATIONS size the runs.
+# and BENCH_ITERATIONS size the runs; BENCH_ICOUNT=1 counts guest time in
+# instructions (qemu/run --icount) instead of the host's clock.
 BENCH ?= all
 BENCH_ROUNDS ?= 7
 BENCH_ITERATIONS ?= 20000
+BENCH_ICOUNT ?= 0
 bench: deps $(BUILD)/lib/libmsocket.a
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(SELFTEST_CFLAGS) -Iselftests -Itools/libmsocket -o $(BUILD)/bench/msocket-bench \
 		tools/bench/msocket-bench.c $(BUILD)/lib/libmsocket.a -lpthread
-	@qemu/run --kernel perf --timeout 3600 \
+	@qemu/run --kernel perf --timeout 3600 $(if $(filter 1,$(BENCH_ICOUNT)),--icount) \
 		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
 		--exec 'BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_ITERATIONS=$(BENCH_ITERATIONS) msocket-bench $(BENCH)'
 

@@ -93,6 +93,24 @@ static int v_fd(void *ctx)
 	return msocket_fd(bench_stack_fd, AF_INET, SOCK_STREAM, 0);
 }
 
+/* By fd as libmsocket names a default: with the identity it expects. */
+static struct stat bench_stack_st;
+
+static int v_fd_expect(void *ctx)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER1,
+		.flags = AT_EMPTY_PATH | MSOCKET_EXPECT_STACK,
+		.dirfd = bench_stack_fd,
+		.domain = AF_INET,
+		.type = SOCK_STREAM,
+		.stack_dev = bench_stack_st.st_dev,
+		.stack_ino = bench_stack_st.st_ino,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+}
+
 static int v_native(void *ctx)
 {
 	return sys_msocket(NULL, AF_INET, SOCK_STREAM, 0);
@@ -105,6 +123,14 @@ static int v_stat(void *ctx)
 
 	if (stat(bench_stack, &st))
 		die("stat");
+	return -2;
+}
+
+/* Not a socket: an ioctl /dev/msocket does not know, to time the dispatch. */
+static int v_enotty(void *ctx)
+{
+	if (ioctl(msocket_dev(), _IO(MSOCKET_IOC_MAGIC, 0x7f)) != -1 || errno != ENOTTY)
+		die("unknown ioctl");
 	return -2;
 }
 
@@ -164,14 +190,17 @@ static void bench_creation(void)
 		{ .name = "socket(2), own namespace", .create = v_socket },
 		{ .name = "msocket by path", .create = v_path },
 		{ .name = "msocket by fd", .create = v_fd },
+		{ .name = "msocket by fd, MSOCKET_EXPECT_STACK", .create = v_fd_expect },
 		{ .name = "msocket, native stack (no path)", .create = v_native },
 		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
 		{ .name = "libmsocket msocket(path)", .create = v_lib_path },
 		{ .name = "setns + socket + setns back", .create = v_setns },
 		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
+		{ .name = "(reference: an unknown ioctl on /dev/msocket, no socket)",
+		  .create = v_enotty },
 	};
 	int nv = ARRAY_SIZE(v), i;
-	double floor, setns_cost, fd_cost;
+	double floor, setns_cost = 0, fd_cost = 1;
 
 	run_variants(v, nv);
 	printf("\n## Socket creation (TCP socket create + close; ");
@@ -183,8 +212,12 @@ static void bench_creation(void)
 
 		printf("| %s | %.2f | %.3f |\n", v[i].name, m / 1000, m / floor);
 	}
-	setns_cost = median(v[6].samples, rounds);
-	fd_cost = median(v[2].samples, rounds);
+	for (i = 0; i < nv; i++) {
+		if (v[i].create == v_setns)
+			setns_cost = median(v[i].samples, rounds);
+		if (v[i].create == v_fd)
+			fd_cost = median(v[i].samples, rounds);
+	}
 	printf("\nmsocket by fd is %.2fx faster than the setns dance\n", setns_cost / fd_cost);
 }
 
@@ -459,7 +492,7 @@ int main(int argc, char **argv)
 		die("the bench stack");
 	bench_stack = stack;
 	bench_stack_fd = open(stack, O_PATH | O_CLOEXEC);
-	if (bench_stack_fd < 0)
+	if (bench_stack_fd < 0 || fstat(bench_stack_fd, &bench_stack_st))
 		die("open stack");
 	if (msocket(stack, AF_INET, SOCK_DEFAULT, 0))
 		die("msocket SOCK_DEFAULT");
