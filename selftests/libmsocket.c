@@ -241,6 +241,56 @@ TEST_F(lib, variable_set_by_hand)
 	EXPECT_EQ(self->native_id, socket_in(AF_INET));
 }
 
+/*
+ * socket() reads the variable without a lock by checking that environ
+ * still holds the same entry: every other way of changing the environment
+ * must be seen too, down to a putenv() string changed in place.
+ */
+TEST_F(lib, every_change_of_the_environment_is_seen)
+{
+	static char entry[1024];
+	char name[32];
+	int i;
+
+	ASSERT_EQ(0, setenv("LIBMSOCKET_TEST_FIRST", "1", 1));
+	snprintf(entry, sizeof(entry), MSOCKET_DEFAULTS_ENV "=*=%s", self->blue);
+	ASSERT_EQ(0, putenv(entry));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	/* The string changed in place is the new value (POSIX putenv). */
+	snprintf(entry, sizeof(entry), MSOCKET_DEFAULTS_ENV "=*=%s", self->red);
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	/* environ grows (and moves) with other variables. */
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "LIBMSOCKET_TEST_%d", i);
+		ASSERT_EQ(0, setenv(name, "x", 1));
+		EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	}
+	/* An earlier variable goes: the entry moves down one place. */
+	ASSERT_EQ(0, unsetenv("LIBMSOCKET_TEST_FIRST"));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	snprintf(entry, sizeof(entry), MSOCKET_DEFAULTS_ENV "=*=%s", self->blue);
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	/* A value that does not parse, written in place. */
+	snprintf(entry, sizeof(entry), MSOCKET_DEFAULTS_ENV "=nonsense");
+	EXPECT_EQ(-1, socket(AF_INET, SOCK_DGRAM, 0));
+	EXPECT_EQ(EINVAL, errno);
+	snprintf(entry, sizeof(entry), MSOCKET_DEFAULTS_ENV "=*=%s", self->red);
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	/* Removed, then set again to a value seen before. */
+	ASSERT_EQ(0, unsetenv(MSOCKET_DEFAULTS_ENV));
+	EXPECT_EQ(self->native_id, socket_in(AF_INET));
+	ASSERT_EQ(0, putenv(entry));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	/* A whole new environment, or none. */
+	ASSERT_EQ(0, clearenv());
+	EXPECT_EQ(self->native_id, socket_in(AF_INET));
+	ASSERT_EQ(0, putenv(entry));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	environ = NULL;
+	EXPECT_EQ(self->native_id, socket_in(AF_INET));
+}
+
 /* "%" and "," in a path are escaped as %25 and %2C. */
 TEST_F(lib, path_escapes)
 {
