@@ -70,12 +70,15 @@ static inline int msocket_dev(void)
 	return fd;
 }
 
-/* MSOCKET_IOC_SOCKET with every argument explicit. */
+/*
+ * MSOCKET_IOC_SOCKET with every argument explicit. Its fields are those of
+ * the struct's first version, so it says that size (one copy in the kernel).
+ */
 static inline int msocket_at(int dirfd, const char *path, unsigned int flags,
 			     int domain, int type, int protocol)
 {
 	struct msocket_args args = {
-		.size = sizeof(args),
+		.size = MSOCKET_ARGS_SIZE_VER0,
 		.flags = flags,
 		.dirfd = dirfd,
 		.domain = domain,
