@@ -253,22 +253,11 @@ TEST_F(stacks, errors)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/* MSOCKET_IOC_SOCKET with MSOCKET_EXPECT_STACK and the identity @st. */
+/* An AF_INET datagram socket, expecting the stack file @st describes. */
 static int msocket_expect(int dirfd, const char *path, unsigned int flags,
 			  const struct stat *st, uint32_t size)
 {
-	struct msocket_args args = {
-		.size = size,
-		.flags = flags | MSOCKET_EXPECT_STACK,
-		.dirfd = dirfd,
-		.domain = AF_INET,
-		.type = SOCK_DGRAM,
-		.path = (uintptr_t)path,
-		.stack_dev = st->st_dev,
-		.stack_ino = st->st_ino,
-	};
-
-	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+	return msocket_expect_at(dirfd, path, flags, st, size, AF_INET, SOCK_DGRAM);
 }
 
 /*

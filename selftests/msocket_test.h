@@ -90,6 +90,27 @@ static inline int msocket_at(int dirfd, const char *path, unsigned int flags,
 	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
 }
 
+/*
+ * MSOCKET_IOC_SOCKET with MSOCKET_EXPECT_STACK: the stack file named must be
+ * the one @st describes. @size is the struct size the call says.
+ */
+static inline int msocket_expect_at(int dirfd, const char *path, unsigned int flags,
+				    const struct stat *st, uint32_t size, int domain, int type)
+{
+	struct msocket_args args = {
+		.size = size,
+		.flags = flags | MSOCKET_EXPECT_STACK,
+		.dirfd = dirfd,
+		.domain = domain,
+		.type = type,
+		.path = (uintptr_t)path,
+		.stack_dev = st->st_dev,
+		.stack_ino = st->st_ino,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+}
+
 /* msocket() of the seeds: by path, or the native stack for NULL. */
 static inline int sys_msocket(const char *path, int domain, int type, int protocol)
 {

@@ -98,17 +98,8 @@ static struct stat bench_stack_st;
 
 static int v_fd_expect(void *ctx)
 {
-	struct msocket_args args = {
-		.size = MSOCKET_ARGS_SIZE_VER1,
-		.flags = AT_EMPTY_PATH | MSOCKET_EXPECT_STACK,
-		.dirfd = bench_stack_fd,
-		.domain = AF_INET,
-		.type = SOCK_STREAM,
-		.stack_dev = bench_stack_st.st_dev,
-		.stack_ino = bench_stack_st.st_ino,
-	};
-
-	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+	return msocket_expect_at(bench_stack_fd, NULL, AT_EMPTY_PATH, &bench_stack_st,
+				 MSOCKET_ARGS_SIZE_VER1, AF_INET, SOCK_STREAM);
 }
 
 static int v_native(void *ctx)

@@ -148,9 +148,16 @@ static int default_socket(int domain, int type, int protocol)
 {
 	struct msocket_stack_fd stack;
 	char path[PATH_MAX];
-	int ret;
+	int ret, fd;
 
 	ret = msocket_defaults_lookup(domain, &stack, path, sizeof(path));
+	if (ret > 0 && stack.fd >= 0 && type != SOCK_DEFAULT) {
+		fd = msocket_stack_fd(&stack, domain, type, protocol);
+		if (fd >= 0 || (errno != ESTALE && errno != EBADF))
+			return fd;
+		/* The fd is not the stack file any more: by path, this once. */
+		ret = msocket_defaults_forget(domain, &stack, path, sizeof(path));
+	}
 	if (ret < 0)
 		return -1;
 	if (ret == 0)
@@ -159,17 +166,6 @@ static int default_socket(int domain, int type, int protocol)
 	if (type == SOCK_DEFAULT) {
 		errno = EINVAL;
 		return -1;
-	}
-	if (stack.fd >= 0) {
-		ret = msocket_stack_fd(&stack, domain, type, protocol);
-		if (ret >= 0 || (errno != ESTALE && errno != EBADF))
-			return ret;
-		/* The fd is not the stack file any more: by path, this once. */
-		ret = msocket_defaults_forget(domain, &stack, path, sizeof(path));
-		if (ret < 0)
-			return -1;
-		if (ret == 0)
-			return (int)syscall(SYS_socket, domain, type, protocol);
 	}
 	return msocket_path(path, domain, type, protocol);
 }
