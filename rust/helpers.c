@@ -5,6 +5,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fsnotify.h>
@@ -102,4 +103,24 @@ int msocket_may_create(struct inode *dir)
 	if (!fsuidgid_has_mapping(dir->i_sb, &nop_mnt_idmap))
 		return -EOVERFLOW;
 	return inode_permission(&nop_mnt_idmap, dir, MAY_WRITE | MAY_EXEC);
+}
+
+/*
+ * fdget_raw(), which 6.12 does not export: the file at @fd, O_PATH files
+ * included. As __fget_light() does, a caller whose fd table is not shared
+ * borrows the file without a reference (no one else can close the fd
+ * before the system call returns); otherwise it gets one, and *@counted
+ * says so. NULL for no file.
+ */
+struct file *msocket_fdget_raw(unsigned int fd, bool *counted)
+{
+	struct files_struct *files = current->files;
+
+	/* Pairs with atomic_dec_and_test() in put_files_struct(). */
+	if (likely(atomic_read_acquire(&files->count) == 1)) {
+		*counted = false;
+		return files_lookup_fd_raw(files, fd);
+	}
+	*counted = true;
+	return fget_raw(fd);
 }

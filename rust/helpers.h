@@ -36,4 +36,6 @@ void msocket_inode_touch(struct inode *inode);
 void msocket_fsnotify_create(struct inode *dir, struct dentry *dentry);
 int msocket_may_create(struct inode *dir);
 
+struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
+
 #endif /* MSOCKET_HELPERS_H */

@@ -7,7 +7,7 @@ use super::STACKFS;
 use crate::kernel_ext::{
     bindings,
     errno::{eopnotsupp, estale},
-    file::FileRef,
+    file::FdFile,
     fs::{Inode, NewEntry},
     net::Net,
     path::Path,
@@ -51,8 +51,7 @@ pub(crate) fn with_stack<R>(
             }
             return f(&Net::current());
         }
-        let file = FileRef::get_raw(dirfd)?;
-        return with_stack_file(file.inode(), expect, f);
+        return FdFile::with_raw(dirfd, |file| with_stack_file(file.inode(), expect, f));
     }
     let mut lookup = 0;
     if flags & bindings::AT_SYMLINK_NOFOLLOW == 0 {
