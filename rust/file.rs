@@ -10,7 +10,7 @@ use super::{bindings, fs::Inode};
 use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
 use kernel::error::{code::EBADF, to_result, Result};
 
-/// A counted reference to an open file (`fget_raw`/`fput`).
+/// A counted reference to an open file, dropped with `fput`.
 ///
 /// # Invariants
 ///

@@ -459,7 +459,10 @@ static void seen_publish(char **array, size_t index, const char *entry,
 	__atomic_store_n(&seen.seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-/* Brings the cache up to date with the environment. Called locked. */
+/*
+ * Brings the current snapshot, the kept fds and the published record of
+ * where the variable sits up to date with the environment. Called locked.
+ */
 static int refresh(void)
 {
 	char **array = environ;
@@ -578,8 +581,7 @@ int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
 		slot = slot_of(&current->table, domain);
 		k = &kept[slot];
 		/* Unless another thread has already put a new fd there. */
-		if (k->fd >= 0 && k->fd == stack->fd && k->dev == stack->dev &&
-		    k->ino == stack->ino)
+		if (k->fd == stack->fd && k->dev == stack->dev && k->ino == stack->ino)
 			kept_drop(slot);
 		ret = copy_path(slot_path(&current->table, slot), buf, len);
 	}

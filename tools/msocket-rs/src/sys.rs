@@ -21,6 +21,9 @@ pub(crate) struct MsocketArgs {
     pub stack_ino: u64,
 }
 
+/// The size of the first version of `struct msocket_args`.
+pub(crate) const MSOCKET_ARGS_SIZE_VER0: u32 = 32;
+
 /// `struct msocket_mkstack_args`, the argument of [`MSOCKET_IOC_MKSTACK`].
 #[repr(C)]
 #[derive(Debug, Default)]
@@ -108,7 +111,9 @@ pub(crate) fn msocket(
     protocol: i32,
 ) -> io::Result<Option<OwnedFd>> {
     let mut args = MsocketArgs {
-        size: std::mem::size_of::<MsocketArgs>() as u32,
+        // Only fields of the first version are used: the kernel copies
+        // those alone.
+        size: MSOCKET_ARGS_SIZE_VER0,
         flags,
         dirfd,
         domain,
@@ -167,6 +172,7 @@ pub(crate) fn values() -> Vec<(&'static str, u64)> {
         ("S_IFSTACK", crate::S_IFSTACK.into()),
         ("SOCK_DEFAULT", crate::SOCK_DEFAULT as u64),
         ("STACKFS_MAGIC", crate::STACKFS_MAGIC as u64),
+        ("MSOCKET_ARGS_SIZE_VER0", MSOCKET_ARGS_SIZE_VER0.into()),
         (
             "sizeof(struct msocket_args)",
             size_of::<MsocketArgs>() as u64,

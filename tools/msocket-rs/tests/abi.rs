@@ -21,6 +21,7 @@ int main(void)
 	P(S_IFSTACK);
 	P(SOCK_DEFAULT);
 	P(STACKFS_MAGIC);
+	P(MSOCKET_ARGS_SIZE_VER0);
 	P(sizeof(struct msocket_args));
 	P(offsetof(struct msocket_args, domain));
 	P(offsetof(struct msocket_args, type));
