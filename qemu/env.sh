@@ -1,23 +1,24 @@
 # shellcheck shell=bash
 # Shared settings of the build and test scripts: sourced, never run.
 #
-# MSOCKET_CACHE   where kernels, bindgen and logs are kept (default ~/.cache/msocket)
+# MSOCKET_CACHE   where the build root, kernels and logs are kept
+#                 (default ~/.cache/msocket)
 
 MSOCKET_CACHE=${MSOCKET_CACHE:-$HOME/.cache/msocket}
 MSOCKET_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
-BINDGEN_VERSION=0.69.5
-BINDGEN=$MSOCKET_CACHE/bindgen-$BINDGEN_VERSION/bin/bindgen
-# Debian's rustc-web: the one rustc here whose library sources (rust-web-src)
-# the kernel can build `core` from. The rustup rustc first on PATH cannot.
-KRUSTC=/usr/bin/rustc
-
-# The make variables every kernel and module build needs.
-kmake_vars() {
-	echo LLVM=1 RUSTC=$KRUSTC HOSTRUSTC=$KRUSTC RUSTDOC=/usr/bin/rustdoc \
-		CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN="$BINDGEN"
-}
+# Kernels are built in a Debian 13 (trixie) build root of our own, with the
+# toolchain Debian builds its Rust-enabled 7.x kernels with: trixie's rustc
+# (1.85.1), gcc-14, and clang/bindgen for the Rust bindings. The host's apt
+# sources are never changed: the root has its own.
+BUILDROOT_SUITE=trixie
+BUILDROOT_PACKAGES=(
+	rustc rust-src rust-clippy rustfmt bindgen clang lld llvm libclang-dev
+	gcc-14 gcc make bc flex bison libelf-dev libssl-dev cpio python3 kmod
+	xz-utils dwarves ca-certificates
+)
+# Where Debian's Rust-enabled kernels come from.
+KERNEL_SUITE=trixie-backports
 
 # Seconds since the epoch, for elapsed times.
 now() { date +%s; }
@@ -27,6 +28,33 @@ fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 say() { printf '[%s] %s\n' "${SAY_TAG:-msocket}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# The Debian mirror the host's apt uses (never written into the project).
+debian_mirror() {
+	local uri
+	uri=$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\/debian\)\/\{0,1\} .*/\2/p' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || die "cannot find the host's Debian mirror in /etc/apt/sources.list*"
+	echo "$uri"
+}
+
+# The build root's directory: keyed by suite and packages.
+buildroot_dir() {
+	local key
+	key=$(printf '%s\n' "$BUILDROOT_SUITE" "${BUILDROOT_PACKAGES[@]}" | sha256sum | cut -c1-12)
+	echo "$MSOCKET_CACHE/buildroot/$BUILDROOT_SUITE-$key"
+}
+
+# Runs a command inside the build root ROOT, with its own /proc, in a
+# private mount and PID namespace that ends with it (nothing to clean up).
+in_root() {
+	local root=$1
+	shift
+	unshare --mount --pid --fork --mount-proc="$root/proc" \
+		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
+}
 
 # Run a long command with its output in LOG; print progress every 30 s and,
 # on failure, the last 40 lines of the log.
