@@ -21,14 +21,10 @@ BUILD := build
 # work tree builds for several kernels and stays free of build products.
 ifeq ($(origin KDIR),undefined)
 KMOD_DIR := $(BUILD)/kmod-$(KERNEL)
-KDIR_CMD := qemu/build-kernel $(KERNEL)
 else
 KMOD_DIR := $(BUILD)/kmod-custom
-KDIR_CMD := echo $(KDIR)
 endif
 
-MODULE_SOURCES := Kbuild msocket.rs $(wildcard rust/*.rs rust/*.c rust/*.h \
-	rust/bindgen_allowlist stackfs/*.rs uapi/linux/*.h)
 
 # selftests/libmsocket.c is built three ways (see LIBMSOCKET_TESTS).
 SELFTESTS := $(filter-out libmsocket,$(patsubst selftests/%.c,%,$(wildcard selftests/*.c)))
@@ -49,10 +45,15 @@ kernel: deps
 	@qemu/build-kernel $(KERNEL) >/dev/null
 
 module: deps
+ifeq ($(origin KDIR),undefined)
+	@kdir=$$(qemu/build-kernel $(KERNEL)) && \
+		qemu/kmake "$$kdir" $(KMOD_DIR) $(if $(CLIPPY),CLIPPY=1)
+else
 	@mkdir -p $(KMOD_DIR)
-	@cp -p --parents $(MODULE_SOURCES) $(KMOD_DIR)/
-	@kdir=$$($(KDIR_CMD)) && \
-		qemu/kmake "$$kdir" M=$(abspath $(KMOD_DIR)) $(if $(CLIPPY),CLIPPY=1) modules
+	@cp -p --parents Kbuild msocket.rs rust/*.rs rust/*.c rust/*.h rust/bindgen_allowlist \
+		stackfs/*.rs uapi/linux/*.h $(KMOD_DIR)/
+	@$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) $(if $(CLIPPY),CLIPPY=1) modules
+endif
 	@echo "module: $(KMOD_DIR)/msocket.ko"
 
 selftests: deps
@@ -167,7 +168,7 @@ tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools
 MAN_PAGES := $(wildcard tools/man/*.[0-9])
 
 install: module tools
-	@kdir=$$($(KDIR_CMD)) && krel=$$(cat "$$kdir/include/config/kernel.release") && \
+	@krel=$$($(if $(KDIR),$(MAKE) -s -C $(KDIR) kernelrelease,cat "$$(qemu/build-kernel $(KERNEL))/msocket-release")) && \
 		mdir="$(if $(moduledir),$(moduledir),/lib/modules/$$krel/extra)" && \
 		install -d "$(DESTDIR)$$mdir" && \
 		install -m 0644 $(KMOD_DIR)/msocket.ko "$(DESTDIR)$$mdir/msocket.ko" && \

@@ -7,7 +7,12 @@
 //! its fd; `MSOCKET_IOC_MKSTACK` creates stack files in a stackfs. The C ABI
 //! is `uapi/linux/msocket.h`.
 
-use kernel::{c_str, prelude::*, uaccess::UserPtr};
+use kernel::{
+    fs::File,
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    prelude::*,
+    uaccess::UserPtr,
+};
 
 #[path = "rust/mod.rs"]
 mod kernel_ext;
@@ -18,7 +23,6 @@ use stackfs::StackId;
 use kernel_ext::{
     bindings::{self, msocket_args, msocket_mkstack_args},
     fs,
-    miscdevice::{self, MiscDevice},
     socket::Socket,
     uaccess::read_sized_struct,
 };
@@ -26,16 +30,24 @@ use kernel_ext::{
 module! {
     type: MsocketModule,
     name: "msocket",
-    author: "msocket developers",
+    authors: ["msocket developers"],
     description: "msocket: stack files (stackfs) and per-socket network stacks",
     license: "GPL",
 }
 
-/// `/dev/msocket`.
+/// `/dev/msocket`. It keeps no state per open file.
 struct MsocketDevice;
 
+#[vtable]
 impl MiscDevice for MsocketDevice {
-    fn ioctl(cmd: u32, arg: UserPtr) -> Result<isize> {
+    type Ptr = ();
+
+    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result {
+        Ok(())
+    }
+
+    fn ioctl(_device: (), _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        let arg = UserPtr::from_addr(arg);
         match cmd {
             bindings::MSOCKET_CONST_IOC_SOCKET => {
                 let args: msocket_args =
@@ -48,7 +60,8 @@ impl MiscDevice for MsocketDevice {
                 if args.flags != 0 || args.__reserved != 0 {
                     return Err(EINVAL);
                 }
-                stackfs::mkstack(args.dirfd, args.path as UserPtr, args.netns_fd, args.mode)?;
+                let path = UserPtr::from_addr(args.path as usize);
+                stackfs::mkstack(args.dirfd, path, args.netns_fd, args.mode)?;
                 Ok(0)
             }
             _ => Err(ENOTTY),
@@ -81,7 +94,7 @@ fn msocket(args: &msocket_args) -> Result<isize> {
     };
     let ty = args.type_ & SOCK_TYPE_MASK;
     let flags = args.type_ & !SOCK_TYPE_MASK;
-    let path = args.path as UserPtr;
+    let path = UserPtr::from_addr(args.path as usize);
     stackfs::with_stack(args.dirfd, path, args.flags, expect.as_ref(), |net| {
         if args.type_ == bindings::SOCK_DEFAULT as i32 {
             if args.protocol != 0 {
@@ -111,33 +124,27 @@ fn msocket(args: &msocket_args) -> Result<isize> {
     })
 }
 
-/// What the module registers, unregistered in reverse order when dropped.
+/// The module: what it registers, unregistered in reverse order when it
+/// is unloaded.
 ///
-/// Fields drop in declaration order: `/dev/msocket` goes first, then stackfs,
-/// the reverse of their registration in `init`.
+/// Fields drop in declaration order: `/dev/msocket` goes first, then
+/// stackfs, the reverse of their registration in `init`.
 #[pin_data]
-struct Registrations {
+struct MsocketModule {
     #[pin]
-    device: miscdevice::Registration<MsocketDevice>,
+    device: MiscDeviceRegistration<MsocketDevice>,
     stackfs: fs::Registration<stackfs::Stackfs>,
 }
 
-struct MsocketModule {
-    _registrations: Pin<KBox<Registrations>>,
-}
-
-impl kernel::Module for MsocketModule {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let registrations = KBox::try_pin_init(
-            try_pin_init!(Registrations {
-                stackfs: fs::Registration::register(&stackfs::STACKFS, module)?,
-                device <- miscdevice::Registration::register(c_str!("msocket"), 0o666, module),
-            }),
-            GFP_KERNEL,
-        )?;
-        pr_info!("loaded: /dev/msocket and file system stackfs\n");
-        Ok(MsocketModule {
-            _registrations: registrations,
+impl kernel::InPlaceModule for MsocketModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(MsocketModule {
+            stackfs: fs::Registration::register(&stackfs::STACKFS)?,
+            device <- MiscDeviceRegistration::register(MiscDeviceOptions { name: c"msocket" }),
+        })
+        .pin_chain(|_| {
+            pr_info!("loaded: /dev/msocket and file system stackfs\n");
+            Ok(())
         })
     }
 }

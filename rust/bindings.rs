@@ -2,7 +2,8 @@
 
 //! Raw bindings: the kernel crate's bindings plus the module's own bindgen
 //! output (`bindings_generated.rs`, built by Kbuild from
-//! `bindings_helper.h` and `bindgen_allowlist`).
+//! `bindings_helper.h` and `bindgen_allowlist`) for the C API the kernel
+//! crate's bindings do not cover.
 //!
 //! Only the abstractions of this directory use these items.
 
@@ -28,6 +29,6 @@ include!("bindings_generated.rs");
 
 // SAFETY: The argument structs of the uapi are plain integers with no
 // padding: any bytes are a valid value.
-unsafe impl kernel::types::FromBytes for msocket_args {}
+unsafe impl kernel::transmute::FromBytes for msocket_args {}
 // SAFETY: As above.
-unsafe impl kernel::types::FromBytes for msocket_mkstack_args {}
+unsafe impl kernel::transmute::FromBytes for msocket_mkstack_args {}

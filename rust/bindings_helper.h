@@ -5,10 +5,9 @@
  */
 #include <linux/fs.h>
 #include <linux/fs_context.h>
-#include <linux/miscdevice.h>
 #include <linux/namei.h>
 #include <linux/net.h>
-#include <linux/file.h>
+#include <linux/uaccess.h>
 #include <net/net_namespace.h>
 #include <linux/msocket.h>
 
@@ -20,3 +19,5 @@ const u32 MSOCKET_CONST_IOC_MKSTACK = MSOCKET_IOC_MKSTACK;
 const u32 MSOCKET_CONST_STACKFS_IOC_NETNS_FD = STACKFS_IOC_NETNS_FD;
 const u32 MSOCKET_CONST_STACKFS_IOC_NETNS_ID = STACKFS_IOC_NETNS_ID;
 const int MSOCKET_CONST_SOCK_MAX = SOCK_MAX;
+const unsigned int MSOCKET_CONST_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
+const unsigned int MSOCKET_CONST_LOOKUP_EMPTY = LOOKUP_EMPTY;

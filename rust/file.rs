@@ -1,44 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Open files and file descriptors: a file of the caller's fd table
-//! borrowed for a system call ([`FdFile`]); and a counted reference to a
-//! new file ([`FileRef`]) with the reserved fd number it is installed at
-//! ([`FdReservation`]), the two halves of every system call that returns a
-//! new fd.
+//! A file of the caller's fd table, borrowed for one system call.
+//!
+//! Upstream's `kernel::fs::LocalFile::fget` takes a reference and refuses
+//! `O_PATH` files (it is `fget`); msocket names stacks by fds that may be
+//! `O_PATH`, on its fastest path, so it needs `fdget_raw`, which has no
+//! Rust equivalent and is not exported (see `msocket_fdget_raw` in
+//! `helpers.c`).
 
 use super::{bindings, fs::Inode};
-use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
-use kernel::error::{code::EBADF, to_result, Result};
-
-/// A counted reference to an open file, dropped with `fput`.
-///
-/// # Invariants
-///
-/// The pointer is a live file on which this value owns one reference.
-pub(crate) struct FileRef(NonNull<bindings::file>);
-
-impl FileRef {
-    /// Takes ownership of one reference to `file`.
-    ///
-    /// # Safety
-    ///
-    /// `file` is live and the caller gives its reference to the new value.
-    pub(crate) unsafe fn from_raw(file: NonNull<bindings::file>) -> FileRef {
-        // INVARIANT: The caller gives us the reference.
-        FileRef(file)
-    }
-
-    fn into_raw(self) -> *mut bindings::file {
-        ManuallyDrop::new(self).0.as_ptr()
-    }
-}
-
-impl Drop for FileRef {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant we own one reference.
-        unsafe { bindings::fput(self.0.as_ptr()) };
-    }
-}
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::error::{code::EBADF, Result};
 
 /// An open file of the caller's fd table, borrowed for the rest of a
 /// system call (`fdget_raw`/`fdput`): without taking a reference when the
@@ -83,8 +55,8 @@ impl FdFile<'_> {
 
     /// The inode the file is open on.
     pub(crate) fn inode(&self) -> &Inode {
-        // SAFETY: An open file keeps its inode alive (`f_inode` is set at
-        // open and stable), and the file is live (type invariant).
+        // SAFETY: An open file keeps its inode alive, `f_inode` is set at
+        // open and never changes, and the file is live (type invariant).
         unsafe { Inode::from_ptr((*self.file.as_ptr()).f_inode) }
     }
 }
@@ -95,45 +67,5 @@ impl Drop for FdFile<'_> {
             // SAFETY: With `counted` we own one reference (type invariant).
             unsafe { bindings::fput(self.file.as_ptr()) };
         }
-    }
-}
-
-/// A reserved, still unused fd number in the caller's fd table.
-///
-/// Dropping it gives the number back; [`FdReservation::install`] puts a
-/// file there, after which user space can see it.
-///
-/// # Invariants
-///
-/// `fd` was returned by `get_unused_fd_flags` and nothing is installed yet.
-pub(crate) struct FdReservation {
-    fd: u32,
-}
-
-impl FdReservation {
-    /// Reserves the lowest free fd; `flags` may hold `O_CLOEXEC`.
-    /// `EMFILE` when the table is full (RLIMIT_NOFILE).
-    pub(crate) fn new(flags: u32) -> Result<FdReservation> {
-        // SAFETY: Any flags value is accepted.
-        let fd = unsafe { bindings::get_unused_fd_flags(flags) };
-        to_result(fd)?;
-        // INVARIANT: `fd` is a fresh reservation.
-        Ok(FdReservation { fd: fd as u32 })
-    }
-
-    /// Installs `file` at the reserved number and returns the fd.
-    pub(crate) fn install(self, file: FileRef) -> i32 {
-        let fd = ManuallyDrop::new(self).fd;
-        // SAFETY: `fd` is reserved and empty (type invariant); `fd_install`
-        // takes over the file reference.
-        unsafe { bindings::fd_install(fd, file.into_raw()) };
-        fd as i32
-    }
-}
-
-impl Drop for FdReservation {
-    fn drop(&mut self) {
-        // SAFETY: The number is reserved and was never installed.
-        unsafe { bindings::put_unused_fd(self.fd) };
     }
 }

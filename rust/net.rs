@@ -2,6 +2,8 @@
 
 //! Network namespaces (`struct net`), reference-counted.
 //!
+//! Upstream's `kernel::net` has no network namespace type yet.
+//!
 //! A [`Net`] is only ever seen behind a reference: `&Net` while someone
 //! else holds it alive, [`ARef<Net>`] for a counted reference of our own
 //! (`get_net`/`put_net`), the way `kernel::task::Task` wraps a task.
@@ -10,7 +12,8 @@ use super::bindings;
 use core::ptr::NonNull;
 use kernel::{
     error::{from_err_ptr, Result},
-    types::{ARef, AlwaysRefCounted, Opaque},
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
 };
 
 /// A network namespace: one network stack of the kernel.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Path lookup of user-supplied names, resolved like openat(2).
+//!
+//! Upstream's `kernel` crate has no path lookup yet.
 
 use super::{bindings, fs::Inode};
 use core::mem::MaybeUninit;
@@ -23,7 +25,7 @@ impl Path {
         // SAFETY: `user_path_at` copies the string from user space itself and
         // fills `path` on success.
         to_result(unsafe {
-            bindings::user_path_at(dirfd, name as *const _, flags, path.as_mut_ptr())
+            bindings::user_path_at(dirfd, name.as_const_ptr().cast(), flags, path.as_mut_ptr())
         })?;
         // INVARIANT: Success means a held, positive path.
         // SAFETY: Filled by `user_path_at`.

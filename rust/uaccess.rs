@@ -9,13 +9,15 @@
 //! Unlike `copy_struct_from_user()`, the common case costs one user copy:
 //! the first version of a struct is always there in a valid call, so it is
 //! read before its size is known.
+//!
+//! Upstream's `kernel::uaccess` has no `copy_struct_from_user()` yet.
 
 use super::bindings;
 use core::mem::{size_of, MaybeUninit};
 use kernel::{
     error::{code::*, Result},
     page::PAGE_SIZE,
-    types::FromBytes,
+    transmute::FromBytes,
     uaccess::{UserPtr, UserSlice},
 };
 
@@ -56,7 +58,10 @@ pub(crate) fn read_sized_struct<T: FromBytes>(ptr: UserPtr, min_size: usize) -> 
     if user_size > ksize {
         // SAFETY: `check_zeroed_user` reads user memory safely (0 if not
         // all zero, 1 if zero, -EFAULT).
-        match unsafe { bindings::check_zeroed_user((ptr + ksize) as *const _, user_size - ksize) } {
+        match unsafe { bindings::check_zeroed_user(
+                ptr.wrapping_byte_add(ksize).as_const_ptr(),
+                user_size - ksize,
+            ) } {
             1 => {}
             0 => return Err(E2BIG),
             _ => return Err(EFAULT),

@@ -36,6 +36,8 @@
 
 #define TEST_UID 1000
 #define TEST_GID 1000
+/* The group /dev/msocket belongs to in the VM (qemu/run, qemu/init). */
+#define MSOCKET_GID 1002
 #define OTHER_UID 1001
 
 /* A number from the environment, or @def: the knobs of the long runs. */
@@ -283,11 +285,12 @@ static inline int enter_userns(int flags)
 }
 
 /*
- * Runs @fn(@arg) in a child process as user @uid (group @uid, no
- * supplementary groups, no capabilities) and returns its exit status, or
- * -1 if it did not exit normally.
+ * Runs @fn(@arg) in a child process as user @uid (group @uid, supplementary
+ * groups @groups, no capabilities) and returns its exit status, or -1 if
+ * it did not exit normally (a signal counts as a failure, never a pass).
  */
-static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
+static inline int run_as_groups(uid_t uid, size_t ngroups, const gid_t *groups,
+				int (*fn)(void *), void *arg)
 {
 	int status;
 	pid_t pid = fork();
@@ -295,7 +298,7 @@ static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		if (setgroups(ngroups, groups) || setresgid(uid, uid, uid) ||
 		    setresuid(uid, uid, uid))
 			_exit(125);
 		/* Changing ids made us undumpable: /proc/self would be root's. */
@@ -305,6 +308,17 @@ static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/*
+ * run_as_groups() for a test user as the VM has them: in group msocket,
+ * which may open /dev/msocket.
+ */
+static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
+{
+	static const gid_t groups[] = { MSOCKET_GID };
+
+	return run_as_groups(uid, 1, groups, fn, arg);
 }
 
 #endif /* MSOCKET_TEST_H */

@@ -21,7 +21,7 @@ use crate::kernel_ext::{
     net::Net,
     uaccess,
 };
-use kernel::{c_str, prelude::*, str::CStr, types::ARef, uaccess::UserPtr};
+use kernel::{fs::File, prelude::*, sync::aref::ARef, uaccess::UserPtr};
 
 /// The stackfs file system type.
 pub(crate) static STACKFS: fs::Type<Stackfs> = fs::Type::new();
@@ -30,7 +30,7 @@ pub(crate) static STACKFS: fs::Type<Stackfs> = fs::Type::new();
 pub(crate) struct Stackfs;
 
 impl FileSystem for Stackfs {
-    const NAME: &'static CStr = c_str!("stackfs");
+    const NAME: &'static CStr = c"stackfs";
     const MAGIC: u32 = bindings::STACKFS_MAGIC;
     const SPECIAL_TYPE: u32 = bindings::S_IFSTACK;
     /// Safe: a stack file only names a namespace its creator already had
@@ -39,10 +39,26 @@ impl FileSystem for Stackfs {
     type Data = ARef<Net>;
 
     /// The ioctls of an open stack file: its namespace as an nsfs fd, or
-    /// its namespace id.
-    fn ioctl(net: &Net, cmd: u32, arg: UserPtr) -> Result<isize> {
+    /// its namespace id. Both need a file open for reading ("r" on the
+    /// stack file): `EBADF` otherwise, as read(2) says. The nsfs fd is a
+    /// way into the namespace (setns(2), binding it to another stack file),
+    /// so it also needs `CAP_NET_ADMIN` over the user namespace that owns
+    /// the network namespace, as `SIOCGSKNS` and `TUNGETDEVNETNS` do:
+    /// `EPERM` otherwise.
+    fn ioctl(net: &Net, file: &File, cmd: u32, arg: UserPtr) -> Result<isize> {
+        let readable = file.flags() & bindings::O_ACCMODE != bindings::O_WRONLY;
         match cmd {
-            bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_FD => Ok(net.open_nsfs_fd()? as isize),
+            bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_FD | bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_ID
+                if !readable =>
+            {
+                Err(EBADF)
+            }
+            bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_FD => {
+                if !net.capable(bindings::CAP_NET_ADMIN) {
+                    return Err(EPERM);
+                }
+                Ok(net.open_nsfs_fd()? as isize)
+            }
             bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_ID => {
                 uaccess::write_u64(arg, net.id())?;
                 Ok(0)

@@ -4,14 +4,7 @@
 //! namespace, with its permission check, and creating stack files.
 
 use super::STACKFS;
-use crate::kernel_ext::{
-    bindings,
-    errno::{eopnotsupp, estale},
-    file::FdFile,
-    fs::{Inode, NewEntry},
-    net::Net,
-    path::Path,
-};
+use crate::kernel_ext::{bindings, file::FdFile, fs::Inode, net::Net, path::Path};
 use kernel::{prelude::*, uaccess::UserPtr};
 
 /// The identity a caller expects the stack file to have: `st_dev` and
@@ -43,7 +36,7 @@ pub(crate) fn with_stack<R>(
     expect: Option<&StackId>,
     f: impl FnOnce(&Net) -> Result<R>,
 ) -> Result<R> {
-    if path == 0 {
+    if path.as_const_ptr().is_null() {
         if flags & bindings::AT_EMPTY_PATH == 0 {
             // The native stack has no stack file to expect.
             if expect.is_some() {
@@ -55,10 +48,10 @@ pub(crate) fn with_stack<R>(
     }
     let mut lookup = 0;
     if flags & bindings::AT_SYMLINK_NOFOLLOW == 0 {
-        lookup |= bindings::LOOKUP_FOLLOW;
+        lookup |= bindings::MSOCKET_CONST_LOOKUP_FOLLOW;
     }
     if flags & bindings::AT_EMPTY_PATH != 0 {
-        lookup |= bindings::LOOKUP_EMPTY;
+        lookup |= bindings::MSOCKET_CONST_LOOKUP_EMPTY;
     }
     let path = Path::lookup_user(dirfd, path, lookup)?;
     with_stack_file(path.inode(), expect, f)
@@ -72,10 +65,10 @@ fn with_stack_file<R>(
     // First, so that a reused fd of another kind of file is ESTALE too.
     if let Some(id) = expect {
         if !inode.has_id(id.dev, id.ino) || !inode.is_linked() {
-            return Err(estale());
+            return Err(ESTALE);
         }
     }
-    let net = STACKFS.special_data(inode).ok_or_else(eopnotsupp)?;
+    let net = STACKFS.special_data(inode).ok_or(EOPNOTSUPP)?;
     // "w" on a stack file: may create sockets in the stack.
     inode.permission(bindings::MAY_WRITE)?;
     f(net)
@@ -83,12 +76,15 @@ fn with_stack_file<R>(
 
 /// `MSOCKET_IOC_MKSTACK`: creates the stack file `path` (relative to
 /// `dirfd`, as mknodat(2)) bound to the network namespace of the nsfs fd
-/// `netns_fd`, with permission bits `mode` less the umask.
+/// `netns_fd`, with permission bits `mode` less the umask. The file is
+/// made the way mknodat(2) makes files, so every LSM hook and audit record
+/// happens as for any file.
 ///
 /// Errors: `EINVAL` for mode bits beyond 07777 or a non-nsfs fd; `EBADF`;
 /// `EPERM` without `CAP_NET_ADMIN` over the namespace's user namespace;
 /// `EEXIST`; `ENOENT`; `EACCES` without write and search permission on the
-/// directory; `EOPNOTSUPP` for a directory outside a stackfs.
+/// directory; `EOPNOTSUPP` for a directory outside a stackfs; an LSM's
+/// denial.
 pub(crate) fn mkstack(dirfd: i32, path: UserPtr, netns_fd: i32, mode: u32) -> Result {
     if mode & !0o7777 != 0 {
         return Err(EINVAL);
@@ -97,6 +93,5 @@ pub(crate) fn mkstack(dirfd: i32, path: UserPtr, netns_fd: i32, mode: u32) -> Re
     if !net.capable(bindings::CAP_NET_ADMIN) {
         return Err(EPERM);
     }
-    let entry = NewEntry::user_path_create(dirfd, path)?;
-    STACKFS.create_special(&entry, mode, net)
+    STACKFS.mknod(dirfd, path, mode, net)
 }
