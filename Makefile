@@ -202,19 +202,23 @@ check: deps
 	@qemu/check
 
 demo: deps
-	@qemu/run --timeout 600 --exec 'sh /usr/bin/msocket-demo'
+	@qemu/run --kernel $(KERNEL) --timeout 600 --exec 'sh /usr/bin/msocket-demo'
 
 shell: deps
-	@qemu/run --shell
+	@qemu/run --kernel $(KERNEL) --shell
 
-# The long reliability runs on the debug kernel: 1,000,000 fuzzed calls,
-# 30 s per race, 10,000 stacks and 100,000 sockets (about an hour).
+# The long reliability runs: on the debug kernel 1,000,000 fuzzed calls,
+# 30 s per race, 10,000 stacks and 100,000 sockets (about an hour); then
+# the races and the stress test on the KCSAN kernel (data races).
 STRESS_ENV := MSOCKET_FUZZ_CALLS=1000000 MSOCKET_FUZZ_SECONDS=7200 \
 	MSOCKET_RACE_SECONDS=30 MSOCKET_STRESS_STACKS=10000 MSOCKET_STRESS_SOCKETS=100000 \
 	MSOCKET_STRESS_NS_LIMIT=64
 stress: deps
 	@qemu/run --vm-dir $(BUILD)/vm-stress --timeout 14400 \
 		--exec '$(STRESS_ENV) /selftests/run_all'
+	@qemu/run --kernel kcsan --vm-dir $(BUILD)/vm-stress-kcsan --timeout 7200 \
+		--exec '$(STRESS_ENV) MSOCKET_STRESS_STACKS=1000 MSOCKET_STRESS_SOCKETS=20000 \
+			sh -c "cd /selftests && ./races && ./stress"'
 
 # Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
 # BENCH selects one part: creation, scale, threads or datapath; BENCH_ROUNDS

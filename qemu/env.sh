@@ -51,7 +51,7 @@ buildroot_dir() {
 in_root() {
 	local root=$1
 	shift
-	unshare --mount --pid --fork --mount-proc="$root/proc" \
+	unshare --mount --pid --fork --kill-child --mount-proc="$root/proc" \
 		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 }

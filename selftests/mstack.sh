@@ -130,7 +130,7 @@ fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
 	'MSOCKET_DEFAULTS: entry "inet=rel": the path is not absolute' \
 	env MSOCKET_DEFAULTS=inet=rel mstack exec --preload -f inet6 "$dir/red" -- true
 fails_with "a user's static program: setns needs CAP_SYS_ADMIN (EPERM)" 1 \
-	"setns (needs CAP_SYS_ADMIN): EPERM (Operation not permitted)" \
+	"setns (needs CAP_SYS_ADMIN, and CAP_NET_ADMIN over the stack's namespace): EPERM (Operation not permitted)" \
 	as_user mstack exec "$dir/red" -- busybox true
 cp /usr/bin/nc.openbsd /tmp/nc-setuid && chmod 4755 /tmp/nc-setuid
 fails_with "a setuid program (LD_PRELOAD would be ignored): exec uses setns" 1 \

@@ -42,6 +42,12 @@ check "ip under mstack exec configures blue" sh -c \
 	"mstack exec $blue -- $ip addr add 10.7.0.2/24 dev v-blue && mstack exec $blue -- $ip link set v-blue up"
 has "ip -o addr under mstack exec shows red's address" "10.7.0.1/24" mstack exec "$red" -- $ip -o addr
 fails "the native ip does not see it" 1 sh -c "$ip -o addr | grep -q 10.7.0"
+# The carrier comes up asynchronously (linkwatch): wait up to 5 s for it.
+i=0
+until mstack ls -l "$dir" | grep -qF "v-blue       UP " || [ "$i" -ge 50 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
 has "mstack ls -l shows both ends" "v-blue       UP             10.7.0.2/24" mstack ls -l "$dir"
 check "busybox ping (static, through setns) crosses the veth" \
 	mstack exec "$red" -- busybox ping -c 1 -W 5 10.7.0.2

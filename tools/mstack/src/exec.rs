@@ -258,7 +258,10 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     let mut cmd = Command::new(&req.command[0]);
     cmd.args(&req.command[1..]);
     if mode == Mode::Setns {
-        let ns = stack.netns_fd().about(format!("{shown}: namespace"))?;
+        // Both steps say what they need: the namespace fd takes
+        // CAP_NET_ADMIN over the stack's namespace, setns CAP_SYS_ADMIN.
+        let why = "setns (needs CAP_SYS_ADMIN, and CAP_NET_ADMIN over the stack's namespace)";
+        let ns = stack.netns_fd().about(format!("{shown}: {why}"))?;
         // The command's own namespace is now the stack: no defaults.
         cmd.env_remove(msocket::defaults::ENV);
         if req.verbose {
@@ -267,7 +270,7 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         // SAFETY: setns on this single-threaded process, with an nsfs fd.
         if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) } < 0 {
             return Err(Error::io(
-                format!("{shown}: setns (needs CAP_SYS_ADMIN)"),
+                format!("{shown}: {why}"),
                 io::Error::last_os_error(),
             ));
         }
