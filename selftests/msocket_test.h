@@ -283,6 +283,24 @@ static inline int enter_userns(int flags)
 }
 
 /*
+ * Waits for the child @pid: its exit status (0-255); 1000 + the signal
+ * number if a signal killed it; -1 if it cannot be waited for. Never
+ * WEXITSTATUS alone: a child killed by a signal would read as exit 0.
+ */
+static inline int wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return -1;
+}
+
+/*
  * Runs @fn(@arg) in a child process as user @uid (group @uid, no
  * supplementary groups, no capabilities) and returns its exit status, or
  * -1 if it did not exit normally.
@@ -302,9 +320,8 @@ static inline int run_as(uid_t uid, int (*fn)(void *), void *arg)
 		prctl(PR_SET_DUMPABLE, 1);
 		_exit(fn(arg));
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	status = wait_exit(pid);
+	return status > 255 ? -1 : status;
 }
 
 #endif /* MSOCKET_TEST_H */
