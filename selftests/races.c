@@ -354,7 +354,7 @@ TEST(kept_fd_against_unlink_and_replace)
 	race_wait(r, kept_fd_enough);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	printf("# %ld sockets, %ld ESTALE (then reopened), %ld judged strictly, %ld rounds, %ld bad\n",
+	printf("# %ld sockets, %ld ESTALE (reopened), %ld judged strictly, %ld rounds, %ld bad\n",
 	       atomic_load(&r->ok), atomic_load(&r->errors), atomic_load(&r->judged),
 	       atomic_load(&r->loops), atomic_load(&r->bad));
 	EXPECT_EQ(0, atomic_load(&r->bad));
