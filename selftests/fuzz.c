@@ -848,7 +848,7 @@ TEST_F(fuzz, every_size)
 					a->stack_dev = self->ids[0].st_dev;
 					a->stack_ino = self->ids[0].st_ino;
 				}
-				if (tail && size > sizeof(*a))
+				if (tail && size > sizeof(*a) && size <= PAGE)
 					self->rw[size - 1] = 1;
 				fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_SOCKET,
 					  (uintptr_t)a);
@@ -860,7 +860,7 @@ TEST_F(fuzz, every_size)
 				/* Stack files for some sizes; EEXIST after the same checks. */
 				if (size % 64 && size > 80 && size < PAGE - 1)
 					m->path = (uintptr_t)self->stack;
-				if (tail && size > sizeof(*m))
+				if (tail && size > sizeof(*m) && size <= PAGE)
 					self->rw[size - 1] = 1;
 				fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_MKSTACK,
 					  (uintptr_t)m);
