@@ -28,7 +28,7 @@ endif
 
 # selftests/libmsocket.c is built three ways (see LIBMSOCKET_TESTS).
 SELFTESTS := $(filter-out libmsocket,$(patsubst selftests/%.c,%,$(wildcard selftests/*.c)))
-SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all
+SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all selftests/MANIFEST
 CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
@@ -70,6 +70,13 @@ selftests: deps
 	done
 	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS)
 	@cp -p $(SELFTEST_SCRIPTS) $(BUILD)/selftests/
+	@# What no source makes any more goes: run_all fails an unlisted program.
+	@cd $(BUILD)/selftests && for f in *; do \
+		case " $(SELFTESTS) $(notdir $(LIBMSOCKET_TESTS) $(SELFTEST_SCRIPTS)) " in \
+		*" $$f "*) ;; \
+		*) echo "  RM      $(BUILD)/selftests/$$f"; rm -rf "$$f" ;; \
+		esac; \
+	done
 
 # --- user space ---------------------------------------------------------------
 # libmsocket (C): libmsocket.a, libmsocket.so.$(VERSION) (soname

@@ -1,14 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A seeded, reproducible fuzzer of the msocket and stackfs ioctls: random
- * commands, sizes, flags, fds and paths, and pointers into unmapped and
- * read-only memory. Every call must return a valid fd, 0, or -1 with an
- * errno the interface documents; afterwards the fd table is as before
- * (the VM's final kmemleak scan checks memory).
+ * A structure-aware fuzzer of the msocket and stackfs ioctls. Every call's
+ * answer is predicted before it is made, from the arguments and from what
+ * user space sees of the file system (the same path resolved with
+ * fstatat(2)): an exact errno where the interface fixes one, else an errno
+ * of that command's own set (errno tables below, one per command and
+ * stage), or success. Every fd returned is checked: a socket of the family
+ * and type asked for, with the flags asked for, in the namespace of the
+ * stack named (SIOCGSKNS, compared by nsfs inode number); an nsfs fd of
+ * the stack's namespace; a stack file made with its mode, in the namespace
+ * of its netns_fd. Afterwards the fd table is as before (the VM's final
+ * kmemleak scan checks memory).
  *
- * MSOCKET_FUZZ_CALLS (default 20000), MSOCKET_FUZZ_SECONDS (default 60)
- * and MSOCKET_FUZZ_SEED (default 1) set the run; `make stress` runs
- * 1,000,000 calls.
+ *   every_size        sizes 0 to a page + 1 of both argument structs
+ *   every_flag_fd_path
+ *                     every combination of AT_EMPTY_PATH,
+ *                     AT_SYMLINK_NOFOLLOW and MSOCKET_EXPECT_STACK, each
+ *                     unknown flag, with fds and paths of every kind: stack
+ *                     files (O_RDONLY, O_PATH; renamed, unlinked, replaced
+ *                     by a rename over them, of another stackfs),
+ *                     directories, sockets, nsfs files, closed fds
+ *   every_fd_kind     every command and near misses on fds of every kind
+ *   random_ioctls     seeded random calls: MSOCKET_FUZZ_CALLS (default
+ *                     20000), MSOCKET_FUZZ_SECONDS (default 60),
+ *                     MSOCKET_FUZZ_SEED (default 1); `make stress` runs
+ *                     1,000,000
  */
 #include <linux/netlink.h>
 #include <sys/mman.h>
@@ -20,6 +36,45 @@
 /* A million calls take minutes on the debug kernel (`make stress`). */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 3600
+
+#define PAGE 4096
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_TYPE_MAX 11	/* SOCK_PACKET + 1 */
+#define KNOWN_FLAGS (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | MSOCKET_EXPECT_STACK)
+
+/*
+ * The errno tables: what each command may answer at each stage, beyond
+ * the errnos the oracle predicts exactly (EFAULT, EINVAL and E2BIG of the
+ * argument struct, EBADF of a closed fd, ENOTTY of a command an fd does
+ * not have, the path lookup's own errno, ESTALE and EOPNOTSUPP). Adjust
+ * here when the interface changes.
+ */
+/* MSOCKET_IOC_SOCKET, making the socket once the stack is known: socket(2)'s. */
+static const int socket_create_errnos[] = {
+	EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPROTOTYPE, EINVAL, EPERM, 0
+};
+
+/* MSOCKET_IOC_SOCKET with a path pointer the oracle cannot follow. */
+static const int socket_any_errnos[] = {
+	EFAULT, EINVAL, EBADF, ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EOPNOTSUPP, ESTALE,
+	EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPROTOTYPE, EPERM, 0
+};
+
+/* MSOCKET_IOC_MKSTACK, creating the file at a path that does not exist. */
+static const int mkstack_path_errnos[] = {
+	ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EOPNOTSUPP, EBADF, 0
+};
+
+/* MSOCKET_IOC_MKSTACK with a path pointer the oracle cannot follow. */
+static const int mkstack_any_errnos[] = {
+	EFAULT, EBADF, ENOENT, ENOTDIR, EEXIST, ELOOP, ENAMETOOLONG, EOPNOTSUPP, 0
+};
+
+/* STACKFS_IOC_NETNS_FD on a stack file opened for reading (as root). */
+static const int netns_fd_errnos[] = { 0 };
+
+/* STACKFS_IOC_NETNS_ID there, with a pointer the oracle cannot follow. */
+static const int netns_id_errnos[] = { EFAULT, 0 };
 
 static uint64_t rng_state;
 
@@ -37,55 +92,924 @@ static uint64_t rnd_below(uint64_t n)
 	return rnd() % n;
 }
 
-/* The errnos msocket and stackfs document, plus those of the families and the VFS. */
-static int errno_allowed(int e)
+enum kind {
+	K_DEV,		/* /dev/msocket */
+	K_STACK,	/* a stack file opened O_RDONLY */
+	K_PATH,		/* an O_PATH fd: every ioctl is EBADF */
+	K_OTHER,	/* a directory, socket, nsfs file, /dev/null: ENOTTY */
+	K_CLOSED,	/* no fd */
+};
+
+struct fd_kind {
+	int fd;
+	enum kind kind;
+	int is_netns;	/* an nsfs fd of a network namespace */
+	const char *what;
+	uint64_t ns;	/* K_STACK: the stack's namespace */
+};
+
+/*
+ * Stack files the fuzzer knows: their identity and namespace. Those of the
+ * setup stay; of those calls made (and clean_names removes), the newest.
+ */
+#define FIXED_STACKS 16
+#define MAX_STACKS 256
+
+struct known_stack {
+	uint64_t dev, ino, ns;
+};
+
+#define MAX_FDS 24
+#define MAX_PATHS 24
+#define MAX_ERRNOS 24
+
+FIXTURE(fuzz) {
+	char dir[64], dir2[64], tmp[64];
+	char stack[128], sub[128], fuzzdir[128], names[3][160], rel_sub_stack[160];
+	char link[96], loop[96], moved[128], replaced[128], other[128], notdir[160];
+	char longname[300], longpath[4200];
+	char *rw, *ro;		/* a read-write page, then a guard page, a read-only page */
+	struct fd_kind fds[MAX_FDS];
+	int nfds;
+	const char *paths[MAX_PATHS];
+	int npaths;
+	struct known_stack fixed[FIXED_STACKS], stacks[MAX_STACKS];
+	int nfixed, nstacks;
+	struct stat ids[6];	/* st_dev/st_ino pairs for MSOCKET_EXPECT_STACK */
+	uint64_t native_ns;
+	int nsfd_a, nsfd_b;
+	char family[64];	/* families this kernel has (type -1 probes) */
+	mode_t umask;
+	long calls, errors, sockets, nsfds, made, bad;
+};
+
+struct expect {
+	int may_succeed;
+	int returns_zero;	/* SOCK_DEFAULT, NETNS_ID, MKSTACK: 0, no fd */
+	int n;
+	int errnos[MAX_ERRNOS];
+	/* For a socket: */
+	int domain, type;
+	uint64_t ns;		/* 0: not known */
+	/* For MKSTACK: where the file goes, the mode, the namespace. */
+	int dirfd;
+	const char *path;
+	unsigned int mode;
+	uint64_t mk_ns;
+	/* For NETNS_FD, NETNS_ID: */
+	uint64_t stack_ns;
+	uint64_t *id_out;
+	const char *why;
+};
+
+static void allow(struct expect *x, int e)
 {
-	switch (e) {
-	case EFAULT: case EINVAL: case E2BIG: case ENOTTY: case EBADF:
-	case ENOENT: case ENOTDIR: case EOPNOTSUPP: case EACCES: case EPERM:
-	case EAFNOSUPPORT: case EPROTONOSUPPORT: case ESOCKTNOSUPPORT:
-	case EPROTOTYPE: case EEXIST: case ENAMETOOLONG: case ELOOP:
-	case EMFILE: case ENOMEM: case ENFILE: case ENOBUFS: case EROFS:
-	case EOVERFLOW:
+	if (x->n < MAX_ERRNOS)
+		x->errnos[x->n++] = e;
+}
+
+static void allow_set(struct expect *x, const int *set)
+{
+	for (; *set; set++)
+		allow(x, *set);
+}
+
+static void must_fail(struct expect *x, int e, const char *why)
+{
+	x->may_succeed = 0;
+	x->n = 0;
+	allow(x, e);
+	x->why = why;
+}
+
+static void record_stack(struct _test_data_fuzz *self, const struct stat *st, uint64_t ns)
+{
+	struct known_stack *k;
+
+	if (self->nfixed < FIXED_STACKS)
+		k = &self->fixed[self->nfixed++];
+	else
+		k = &self->stacks[self->nstacks++ % MAX_STACKS];
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->ns = ns;
+}
+
+/* The namespace of a stack file the fuzzer made, or 0 (then not checked). */
+static uint64_t stack_ns_of(struct _test_data_fuzz *self, const struct stat *st)
+{
+	int i, n = self->nstacks < MAX_STACKS ? self->nstacks : MAX_STACKS;
+
+	for (i = 0; i < self->nfixed; i++)
+		if (self->fixed[i].dev == st->st_dev && self->fixed[i].ino == st->st_ino)
+			return self->fixed[i].ns;
+	for (i = 0; i < n; i++)
+		if (self->stacks[i].dev == st->st_dev && self->stacks[i].ino == st->st_ino)
+			return self->stacks[i].ns;
+	return 0;
+}
+
+/* Whether [p, p + len) lies in the read-write page (2), the read-only one (1), or not (0). */
+static int readable(struct _test_data_fuzz *self, uint64_t p, size_t len, int need_write)
+{
+	uint64_t rw = (uintptr_t)self->rw, ro = (uintptr_t)self->ro;
+
+	if (p >= rw && p + len <= rw + PAGE && p + len >= p)
+		return 2;
+	if (!need_write && p >= ro && p + len <= ro + PAGE && p + len >= p)
 		return 1;
+	return 0;
+}
+
+static int open_fd(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+static int is_our_path(struct _test_data_fuzz *self, uint64_t p)
+{
+	int i;
+
+	for (i = 0; i < self->npaths; i++)
+		if (p == (uintptr_t)self->paths[i])
+			return 1;
+	return 0;
+}
+
+/*
+ * Reads an argument struct the way the kernel does (read_sized_struct):
+ * @min bytes first, then up to @known, and what lies beyond must be zero.
+ * Returns 0 and the struct (zero-extended) in @out, or fails @x.
+ */
+static int expect_struct(struct _test_data_fuzz *self, uint64_t arg, size_t min, size_t known,
+			 void *out, struct expect *x)
+{
+	uint32_t size;
+	size_t i;
+
+	memset(out, 0, known);
+	if (!readable(self, arg, min, 0)) {
+		must_fail(x, EFAULT, "argument struct not readable");
+		return -1;
+	}
+	memcpy(&size, (void *)(uintptr_t)arg, sizeof(size));
+	if (size < min) {
+		must_fail(x, EINVAL, "struct below its first version");
+		return -1;
+	}
+	if (size > PAGE) {
+		must_fail(x, E2BIG, "struct above a page");
+		return -1;
+	}
+	if (!readable(self, arg, size < known ? size : known, 0)) {
+		must_fail(x, EFAULT, "struct not readable");
+		return -1;
+	}
+	memcpy(out, (void *)(uintptr_t)arg, size < known ? size : known);
+	if (size > known) {
+		int ok = readable(self, arg + known, size - known, 0), zero = 1;
+
+		for (i = known; ok && i < size; i++)
+			zero &= ((char *)(uintptr_t)arg)[i] == 0;
+		if (!ok) {
+			/* check_zeroed_user: E2BIG if it saw a non-zero byte first. */
+			must_fail(x, EFAULT, "extension not readable");
+			allow(x, E2BIG);
+			return -1;
+		}
+		if (!zero) {
+			must_fail(x, E2BIG, "non-zero unknown fields");
+			return -1;
+		}
 	}
 	return 0;
 }
 
-struct arena {
-	char *rw;		/* a read-write page of random bytes */
-	char *ro;		/* a read-only page */
-	char *unmapped;		/* a page that is not mapped */
-	int fds[12];		/* fds the calls may name */
-	const char *paths[10];	/* strings the calls may pass as paths */
-};
-
-/* A pointer for an argument: mostly valid, sometimes bad in every way. */
-static uint64_t rnd_pointer(struct arena *a, size_t len)
+static int family_exists(struct _test_data_fuzz *self, int domain)
 {
-	switch (rnd_below(10)) {
-	case 0: return 0;
-	case 1: return (uintptr_t)a->unmapped + rnd_below(4096);
-	case 2: return (uintptr_t)a->ro + rnd_below(4096);
-	case 3: return (uintptr_t)a->rw + 4096 - rnd_below(len + 1);	/* straddles the end */
-	case 4: return rnd();
-	default: return (uintptr_t)a->rw + rnd_below(64);
+	return domain >= 0 && domain < (int)sizeof(self->family) && self->family[domain];
+}
+
+/* The socket stage, in the namespace @ns (0: unknown). */
+static void expect_socket_stage(struct _test_data_fuzz *self, const struct msocket_args *a,
+				uint64_t ns, struct expect *x)
+{
+	int ty = a->type & SOCK_TYPE_MASK, fl = a->type & ~SOCK_TYPE_MASK;
+
+	if (a->type == SOCK_DEFAULT) {
+		if (a->protocol) {
+			must_fail(x, EINVAL, "SOCK_DEFAULT with a protocol");
+		} else if (a->domain == AF_UNSPEC || family_exists(self, a->domain)) {
+			x->may_succeed = 1;
+			x->returns_zero = 1;
+		} else {
+			must_fail(x, EAFNOSUPPORT, "SOCK_DEFAULT of a missing family");
+		}
+		return;
+	}
+	if ((fl & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) || ty == 0 || ty >= SOCK_TYPE_MAX) {
+		must_fail(x, family_exists(self, a->domain) ? EINVAL : EAFNOSUPPORT, "bad type");
+		return;
+	}
+	if (!family_exists(self, a->domain)) {
+		must_fail(x, EAFNOSUPPORT, "missing family");
+		return;
+	}
+	x->may_succeed = 1;
+	x->n = 0;
+	allow_set(x, socket_create_errnos);
+	/* socket(2) makes AF_INET SOCK_PACKET an AF_PACKET socket. */
+	x->domain = a->domain == AF_INET && ty == SOCK_PACKET ? AF_PACKET : a->domain;
+	x->type = a->type;
+	x->ns = ns;
+	x->why = "socket";
+}
+
+/* fstatat(2) flags for the lookup msocket makes with @flags. */
+static int lookup_flags(unsigned int flags)
+{
+	return (flags & AT_SYMLINK_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0) |
+	       (flags & AT_EMPTY_PATH ? AT_EMPTY_PATH : 0);
+}
+
+static void expect_socket(struct _test_data_fuzz *self, uint64_t arg, struct expect *x)
+{
+	const char *path;
+	struct msocket_args a;
+	struct stat st;
+	uint64_t ns;
+	int r;
+
+	if (expect_struct(self, arg, MSOCKET_ARGS_SIZE_VER0, sizeof(a), &a, x))
+		return;
+	if (a.flags & ~KNOWN_FLAGS) {
+		must_fail(x, EINVAL, "unknown flags");
+		return;
+	}
+	if ((a.flags & MSOCKET_EXPECT_STACK) && a.size < MSOCKET_ARGS_SIZE_VER1) {
+		must_fail(x, EINVAL, "MSOCKET_EXPECT_STACK in a first-version struct");
+		return;
+	}
+	path = (const char *)(uintptr_t)a.path;
+	if (!a.path && !(a.flags & AT_EMPTY_PATH)) {
+		if (a.flags & MSOCKET_EXPECT_STACK)
+			must_fail(x, EINVAL, "MSOCKET_EXPECT_STACK of the native stack");
+		else
+			expect_socket_stage(self, &a, self->native_ns, x);
+		return;
+	}
+	if (a.path && !is_our_path(self, a.path)) {
+		/* Random bytes, zeros, unmapped: any of the command's errnos. */
+		x->may_succeed = 1;
+		x->n = 0;
+		allow_set(x, socket_any_errnos);
+		x->domain = a.domain == AF_INET && (a.type & SOCK_TYPE_MASK) == SOCK_PACKET ?
+			    AF_PACKET : a.domain;
+		x->type = a.type;
+		x->why = "a path the oracle does not follow";
+		if (a.type == SOCK_DEFAULT)
+			x->returns_zero = 1;
+		return;
+	}
+	if (a.path && !*path && !(a.flags & AT_EMPTY_PATH)) {
+		must_fail(x, ENOENT, "empty path without AT_EMPTY_PATH");
+		return;
+	}
+	if (!a.path) {
+		/* AT_EMPTY_PATH and no path: the fd itself (O_PATH ones too). */
+		if (!open_fd(a.dirfd)) {
+			must_fail(x, EBADF, "AT_EMPTY_PATH with no fd");
+			return;
+		}
+		r = fstat(a.dirfd, &st);
+	} else {
+		r = fstatat(a.dirfd, path, &st, lookup_flags(a.flags));
+	}
+	if (r) {
+		must_fail(x, errno, "the path lookup's errno");
+		return;
+	}
+	if ((a.flags & MSOCKET_EXPECT_STACK) &&
+	    (st.st_dev != a.stack_dev || st.st_ino != a.stack_ino || st.st_nlink == 0)) {
+		must_fail(x, ESTALE, "not the stack file expected, or unlinked");
+		return;
+	}
+	if (!S_ISSTACK(st.st_mode)) {
+		must_fail(x, EOPNOTSUPP, "not a stack file");
+		return;
+	}
+	ns = stack_ns_of(self, &st);
+	expect_socket_stage(self, &a, ns, x);
+	if (!ns)
+		x->why = "a stack file the fuzzer did not make";
+}
+
+static const struct fd_kind *kind_of(struct _test_data_fuzz *self, int fd)
+{
+	int i;
+
+	for (i = 0; i < self->nfds; i++)
+		if (self->fds[i].fd == fd && self->fds[i].kind != K_CLOSED)
+			return &self->fds[i];
+	return NULL;
+}
+
+static void expect_mkstack(struct _test_data_fuzz *self, uint64_t arg, struct expect *x)
+{
+	struct msocket_mkstack_args a;
+	const struct fd_kind *k;
+	struct stat st;
+	const char *path;
+
+	if (expect_struct(self, arg, MSOCKET_MKSTACK_ARGS_SIZE_VER0, sizeof(a), &a, x))
+		return;
+	if (a.flags || a.__reserved) {
+		must_fail(x, EINVAL, "flags or __reserved");
+		return;
+	}
+	if (a.mode & ~07777) {
+		must_fail(x, EINVAL, "mode bits beyond 07777");
+		return;
+	}
+	/* get_net_ns_by_fd: fdget, which O_PATH files do not pass. */
+	k = kind_of(self, a.netns_fd);
+	if (!open_fd(a.netns_fd) || (k && k->kind == K_PATH)) {
+		must_fail(x, EBADF, "netns_fd is no fd (or O_PATH)");
+		return;
+	}
+	if (!k || !k->is_netns) {
+		must_fail(x, EINVAL, "netns_fd is no network namespace");
+		return;
+	}
+	x->may_succeed = 1;
+	x->returns_zero = 1;
+	x->n = 0;
+	path = (const char *)(uintptr_t)a.path;
+	if (!is_our_path(self, a.path)) {
+		allow_set(x, mkstack_any_errnos);
+		x->why = "mkstack at a path the oracle does not follow";
+		return;
+	}
+	if (!*path) {
+		must_fail(x, ENOENT, "mkstack at an empty path");
+		return;
+	}
+	if (fstatat(a.dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		must_fail(x, EEXIST, "mkstack over an existing name");
+		return;
+	}
+	allow_set(x, mkstack_path_errnos);
+	x->dirfd = a.dirfd;
+	x->path = path;
+	x->mode = a.mode;
+	x->mk_ns = ns_id_of_fd(a.netns_fd);
+	x->why = "mkstack";
+}
+
+/* The expected answer of ioctl(@target, @cmd, @arg). */
+static void expect_call(struct _test_data_fuzz *self, const struct fd_kind *t,
+			unsigned long cmd, uint64_t arg, struct expect *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (t->kind == K_CLOSED || t->kind == K_PATH) {
+		must_fail(x, EBADF, "no fd for ioctl (closed or O_PATH)");
+	} else if (cmd == MSOCKET_IOC_SOCKET && t->kind == K_DEV) {
+		expect_socket(self, arg, x);
+	} else if (cmd == MSOCKET_IOC_MKSTACK && t->kind == K_DEV) {
+		expect_mkstack(self, arg, x);
+	} else if (cmd == STACKFS_IOC_NETNS_FD && t->kind == K_STACK) {
+		x->may_succeed = 1;
+		allow_set(x, netns_fd_errnos);
+		x->stack_ns = t->ns;
+		x->why = "NETNS_FD";
+	} else if (cmd == STACKFS_IOC_NETNS_ID && t->kind == K_STACK) {
+		if (readable(self, arg, sizeof(uint64_t), 1)) {
+			x->may_succeed = 1;
+			x->returns_zero = 1;
+			x->stack_ns = t->ns;
+			x->id_out = (uint64_t *)(uintptr_t)arg;
+		} else if (readable(self, arg, sizeof(uint64_t), 0) || arg < PAGE ||
+			   (arg >> 63)) {
+			must_fail(x, EFAULT, "NETNS_ID into memory it cannot write");
+		} else {
+			allow_set(x, netns_id_errnos);
+		}
+		x->why = "NETNS_ID";
+	} else {
+		must_fail(x, ENOTTY, "a command this fd does not have");
 	}
 }
 
-static uint64_t rnd_path(struct arena *a)
+/*
+ * The SO_TYPE of a new socket: as asked, but AF_UNIX makes SOCK_RAW a
+ * SOCK_DGRAM; -1 for families the fuzzer does not know (not checked).
+ */
+static int socket_type(int domain, int ty)
 {
-	if (rnd_below(4) == 0)
-		return rnd_pointer(a, 16);
-	return (uintptr_t)a->paths[rnd_below(ARRAY_SIZE(a->paths))];
+	switch (domain) {
+	case AF_UNIX:
+		return ty == SOCK_RAW ? SOCK_DGRAM : ty;
+	case AF_INET: case AF_INET6: case AF_NETLINK: case AF_PACKET:
+		return ty;
+	}
+	return -1;
 }
 
-static int rnd_fd(struct arena *a)
+/* Checks a socket msocket returned, and closes it: NULL if it is right. */
+static const char *check_socket(int fd, const struct expect *x)
 {
-	switch (rnd_below(8)) {
+	int domain = -1, type = -1, fl;
+	socklen_t len = sizeof(int);
+	struct stat st;
+	const char *wrong = NULL;
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return "not a socket";
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != x->domain)
+		wrong = "SO_DOMAIN";
+	else if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		 (socket_type(domain, x->type & SOCK_TYPE_MASK) >= 0 &&
+		  type != socket_type(domain, x->type & SOCK_TYPE_MASK)))
+		wrong = "SO_TYPE";
+	fl = fcntl(fd, F_GETFL);
+	if (!wrong && !!(fl & O_NONBLOCK) != !!(x->type & SOCK_NONBLOCK))
+		wrong = "O_NONBLOCK";
+	if (!wrong && !!(fcntl(fd, F_GETFD) & FD_CLOEXEC) != !!(x->type & SOCK_CLOEXEC))
+		wrong = "FD_CLOEXEC";
+	if (!wrong && x->ns && socket_ns_id(fd) != x->ns)
+		wrong = "the namespace (SIOCGSKNS)";
+	close(fd);
+	return wrong;
+}
+
+/* Checks a stack file MKSTACK made, and records it: NULL if it is right. */
+static const char *check_made(struct _test_data_fuzz *self, const struct expect *x)
+{
+	struct stat st;
+	uint64_t id = 0;
+	int fd;
+
+	if (!x->path)
+		return NULL;	/* a path the oracle does not follow */
+	if (fstatat(x->dirfd, x->path, &st, AT_SYMLINK_NOFOLLOW))
+		return "no file after MKSTACK";
+	if (!S_ISSTACK(st.st_mode))
+		return "not S_IFSTACK";
+	if ((st.st_mode & 07777) != (x->mode & ~self->umask & 07777))
+		return "its mode";
+	fd = openat(x->dirfd, x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return "cannot open it";
+	if (ioctl(fd, STACKFS_IOC_NETNS_ID, &id) || id != x->mk_ns) {
+		close(fd);
+		return "its namespace";
+	}
+	close(fd);
+	record_stack(self, &st, id);
+	return NULL;
+}
+
+static int errno_in(const struct expect *x, int e)
+{
+	int i;
+
+	for (i = 0; i < x->n; i++)
+		if (x->errnos[i] == e)
+			return 1;
+	return 0;
+}
+
+/* One call, predicted and judged; returns 1 if the answer was wrong. */
+static int fuzz_call(struct __test_metadata *_metadata, struct _test_data_fuzz *self,
+		     const struct fd_kind *t, unsigned long cmd, uint64_t arg)
+{
+	const char *wrong = NULL;
+	struct expect x;
+	int ret, e;
+
+	expect_call(self, t, cmd, arg, &x);
+	errno = 0;
+	ret = ioctl(t->fd, cmd, arg);
+	e = errno;
+	self->calls++;
+	if (ret < 0) {
+		self->errors++;
+		if (!errno_in(&x, e))
+			wrong = "an errno not expected";
+	} else if (!x.may_succeed) {
+		wrong = "success where it must fail";
+		if (ret > 0 && !x.returns_zero)
+			close(ret);
+	} else if (x.returns_zero) {
+		if (ret != 0) {
+			wrong = "an fd where 0 is the answer";
+			close(ret);
+		} else if (cmd == MSOCKET_IOC_MKSTACK) {
+			wrong = check_made(self, &x);
+			self->made++;
+		} else if (x.id_out && *x.id_out != x.stack_ns) {
+			wrong = "NETNS_ID: another namespace";
+		}
+	} else if (cmd == STACKFS_IOC_NETNS_FD) {
+		self->nsfds++;
+		if (ns_id_of_fd(ret) != x.stack_ns)
+			wrong = "NETNS_FD: another namespace";
+		else if (!(fcntl(ret, F_GETFD) & FD_CLOEXEC))
+			wrong = "NETNS_FD: no O_CLOEXEC";
+		close(ret);
+	} else {
+		self->sockets++;
+		wrong = ret == 0 ? "fd 0" : check_socket(ret, &x);
+	}
+	if (!wrong)
+		return 0;
+	if (self->bad++ < 30)
+		TH_LOG("call %ld: %s, cmd %#lx: %s (ret %d, errno %d %s; expected %s, errnos %d%s)",
+		       self->calls, t->what, cmd, wrong, ret, ret < 0 ? e : 0,
+		       ret < 0 ? strerror(e) : "", x.why ? x.why : "?",
+		       x.n ? x.errnos[0] : 0, x.n > 1 ? "..." : "");
+	return 1;
+}
+
+static void add_fd(struct _test_data_fuzz *self, int fd, enum kind kind, int is_netns,
+		   const char *what)
+{
+	self->fds[self->nfds++] = (struct fd_kind){ fd, kind, is_netns, what, 0 };
+}
+
+/* A stack file at @path bound to @nsfd, recorded; its stat in @st. */
+static int make_stack(struct _test_data_fuzz *self, const char *path, int nsfd, struct stat *st)
+{
+	if (mkstack(path, nsfd, 0666) || stat(path, st))
+		return -1;
+	record_stack(self, st, ns_id_of_fd(nsfd));
+	return 0;
+}
+
+FIXTURE_SETUP(fuzz)
+{
+	char *pages, from[128], gone[128];
+	struct stat st;
+	int i, fd;
+
+	memset(self, 0, sizeof(*self));
+	umask(022);
+	self->umask = 022;
+	rng_state = env_long("MSOCKET_FUZZ_SEED", 1) * 0x9E3779B97F4A7C15ULL + 1;
+	ASSERT_EQ(0, mount_stackfs(self->dir, sizeof(self->dir)));
+	ASSERT_EQ(0, mount_stackfs(self->dir2, sizeof(self->dir2)));
+	snprintf(self->tmp, sizeof(self->tmp), "/tmp/fuzz.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->tmp));
+	snprintf(self->stack, sizeof(self->stack), "%s/stack", self->dir);
+	snprintf(self->sub, sizeof(self->sub), "%s/sub", self->dir);
+	snprintf(self->fuzzdir, sizeof(self->fuzzdir), "%s/fuzz", self->dir);
+	snprintf(self->rel_sub_stack, sizeof(self->rel_sub_stack), "%s/sub/stack", self->dir);
+	snprintf(self->moved, sizeof(self->moved), "%s/moved", self->dir);
+	snprintf(self->replaced, sizeof(self->replaced), "%s/replaced", self->dir);
+	snprintf(self->other, sizeof(self->other), "%s/stack", self->dir2);
+	snprintf(self->notdir, sizeof(self->notdir), "%s/x", self->stack);
+	snprintf(self->link, sizeof(self->link), "%s/link", self->tmp);
+	snprintf(self->loop, sizeof(self->loop), "%s/loop", self->tmp);
+	for (i = 0; i < 3; i++)
+		snprintf(self->names[i], sizeof(self->names[i]), "%s/n%d", self->fuzzdir, i);
+	memset(self->longname, 'a', sizeof(self->longname) - 1);
+	memset(self->longpath, 'b', sizeof(self->longpath) - 1);
+	self->longpath[0] = '/';
+	ASSERT_EQ(0, mkdir(self->sub, 0755));
+	ASSERT_EQ(0, mkdir(self->fuzzdir, 0777));
+	ASSERT_EQ(0, symlink(self->stack, self->link));
+	ASSERT_EQ(0, symlink(self->loop, self->loop));
+
+	self->nsfd_a = new_netns();
+	self->nsfd_b = new_netns();
+	ASSERT_LE(0, self->nsfd_a);
+	ASSERT_LE(0, self->nsfd_b);
+	self->native_ns = ns_id_of_path("/proc/self/ns/net");
+
+	/* The stack, and stack files renamed, unlinked, replaced, elsewhere. */
+	ASSERT_EQ(0, make_stack(self, self->stack, self->nsfd_a, &self->ids[0]));
+	add_fd(self, msocket_dev(), K_DEV, 0, "/dev/msocket");
+	add_fd(self, open(self->stack, O_RDONLY | O_CLOEXEC), K_STACK, 0, "stack O_RDONLY");
+	self->fds[1].ns = ns_id_of_fd(self->nsfd_a);
+	add_fd(self, open(self->stack, O_PATH | O_CLOEXEC), K_PATH, 0, "stack O_PATH");
+	snprintf(from, sizeof(from), "%s/tomove", self->dir);
+	ASSERT_EQ(0, make_stack(self, from, self->nsfd_a, &st));
+	add_fd(self, open(from, O_PATH | O_CLOEXEC), K_PATH, 0, "renamed stack O_PATH");
+	ASSERT_EQ(0, rename(from, self->moved));
+	ASSERT_EQ(0, make_stack(self, self->replaced, self->nsfd_b, &self->ids[1]));
+	add_fd(self, open(self->replaced, O_PATH | O_CLOEXEC), K_PATH, 0, "replaced stack O_PATH");
+	ASSERT_EQ(0, make_stack(self, self->names[0], self->nsfd_a, &st));
+	ASSERT_EQ(0, rename(self->names[0], self->replaced));
+	snprintf(gone, sizeof(gone), "%s/gone", self->dir);
+	ASSERT_EQ(0, make_stack(self, gone, self->nsfd_b, &self->ids[2]));
+	add_fd(self, open(gone, O_PATH | O_CLOEXEC), K_PATH, 0, "unlinked stack O_PATH");
+	add_fd(self, open(gone, O_RDONLY | O_CLOEXEC), K_STACK, 0, "unlinked stack O_RDONLY");
+	self->fds[self->nfds - 1].ns = ns_id_of_fd(self->nsfd_b);
+	ASSERT_EQ(0, unlink(gone));
+	ASSERT_EQ(0, make_stack(self, self->other, self->nsfd_b, &self->ids[3]));
+	add_fd(self, open(self->other, O_PATH | O_CLOEXEC), K_PATH, 0,
+	       "other stackfs's stack O_PATH");
+	add_fd(self, open(self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), K_OTHER, 0,
+	       "stackfs root");
+	add_fd(self, open(self->sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC), K_OTHER, 0,
+	       "stackfs dir");
+	add_fd(self, open(self->sub, O_PATH | O_DIRECTORY | O_CLOEXEC), K_PATH, 0,
+	       "stackfs dir O_PATH");
+	add_fd(self, open(self->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC), K_OTHER, 0, "tmpfs dir");
+	add_fd(self, self->nsfd_a, K_OTHER, 1, "nsfs of the stack");
+	add_fd(self, self->nsfd_b, K_OTHER, 1, "nsfs of another stack");
+	add_fd(self, open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), K_OTHER, 1, "nsfs native");
+	add_fd(self, open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC), K_OTHER, 0, "nsfs uts");
+	add_fd(self, open("/dev/null", O_RDWR | O_CLOEXEC), K_OTHER, 0, "/dev/null");
+	add_fd(self, socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), K_OTHER, 0, "a socket");
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	close(fd);
+	add_fd(self, fd, K_CLOSED, 0, "a closed fd");
+	add_fd(self, -1, K_CLOSED, 0, "-1");
+	add_fd(self, 4095, K_CLOSED, 0, "4095");
+	for (i = 0; i < self->nfds; i++)
+		if (self->fds[i].kind != K_CLOSED)
+			ASSERT_LE(0, self->fds[i].fd) TH_LOG("%s", self->fds[i].what);
+	ASSERT_EQ(0, fstat(self->fds[3].fd, &self->ids[4]));	/* the renamed one */
+	self->ids[5].st_dev = self->ids[0].st_dev;		/* no such inode */
+	self->ids[5].st_ino = self->ids[0].st_ino + 100000;
+
+	self->paths[self->npaths++] = self->stack;
+	self->paths[self->npaths++] = self->sub;
+	self->paths[self->npaths++] = "/dev/null";
+	self->paths[self->npaths++] = "/nonexistent/x";
+	self->paths[self->npaths++] = "";
+	self->paths[self->npaths++] = self->names[1];
+	self->paths[self->npaths++] = self->names[2];
+	self->paths[self->npaths++] = "/proc/self/ns/net";
+	self->paths[self->npaths++] = "stack";			/* relative */
+	self->paths[self->npaths++] = self->link;		/* a symlink to the stack */
+	self->paths[self->npaths++] = self->loop;		/* a symlink to itself */
+	self->paths[self->npaths++] = self->longname;		/* ENAMETOOLONG */
+	self->paths[self->npaths++] = self->longpath;		/* beyond PATH_MAX */
+	self->paths[self->npaths++] = self->notdir;		/* ENOTDIR */
+	self->paths[self->npaths++] = self->moved;
+	self->paths[self->npaths++] = self->replaced;
+	self->paths[self->npaths++] = self->other;
+	self->paths[self->npaths++] = self->rel_sub_stack;
+
+	/* The argument pages: read-write, guard, read-only, guard. */
+	pages = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, mprotect(pages, PAGE, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, mprotect(pages + 2 * PAGE, PAGE, PROT_READ));
+	self->rw = pages;
+	self->ro = pages + 2 * PAGE;
+
+	/* The families this kernel has: type -1 is EINVAL for those, EAFNOSUPPORT if not. */
+	for (i = 0; i < (int)sizeof(self->family); i++)
+		self->family[i] = sys_msocket(NULL, i, -1, 0) == -1 && errno == EINVAL;
+	ASSERT_TRUE(self->family[AF_INET] && self->family[AF_UNIX] && !self->family[45]);
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	int i;
+
+	for (i = 1; i < self->nfds; i++)
+		if (self->fds[i].kind != K_CLOSED && self->fds[i].fd != self->nsfd_a &&
+		    self->fds[i].fd != self->nsfd_b)
+			close(self->fds[i].fd);
+	close(self->nsfd_a);
+	close(self->nsfd_b);
+	unlink(self->link);
+	unlink(self->loop);
+	rmdir(self->tmp);
+	umount_stackfs(self->dir);
+	umount_stackfs(self->dir2);
+	if (self->rw)
+		munmap(self->rw, 4 * PAGE);
+}
+
+/* Removes the stack files calls made, so that names can be made again. */
+static void clean_names(struct _test_data_fuzz *self)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		unlink(self->names[i]);
+	unlink(self->rel_sub_stack);
+}
+
+static void report(struct _test_data_fuzz *self, const char *test)
+{
+	printf("# %s: %ld calls, %ld errnos, %ld sockets, %ld nsfs fds, %ld stacks made, %ld bad\n",
+	       test, self->calls, self->errors, self->sockets, self->nsfds, self->made, self->bad);
+}
+
+/* A well-formed msocket call on the stack, by path, in the rw page. */
+static struct msocket_args *valid_socket_args(struct _test_data_fuzz *self)
+{
+	struct msocket_args *a = (void *)self->rw;
+
+	memset(self->rw, 0, PAGE);
+	a->size = sizeof(*a);
+	a->dirfd = AT_FDCWD;
+	a->domain = AF_INET;
+	a->type = SOCK_DGRAM;
+	a->path = (uintptr_t)self->stack;
+	return a;
+}
+
+static struct msocket_mkstack_args *valid_mkstack_args(struct _test_data_fuzz *self)
+{
+	struct msocket_mkstack_args *a = (void *)self->rw;
+
+	memset(self->rw, 0, PAGE);
+	a->size = sizeof(*a);
+	a->dirfd = AT_FDCWD;
+	a->netns_fd = self->nsfd_b;
+	a->mode = 0640;
+	a->path = (uintptr_t)self->names[1];
+	return a;
+}
+
+TEST_F(fuzz, every_size)
+{
+	int fds = count_fds(), tail, expect;
+	uint32_t size;
+
+	for (size = 0; size <= PAGE + 1; size++) {
+		for (tail = 0; tail < 2; tail++) {
+			for (expect = 0; expect < 2; expect++) {
+				struct msocket_args *a = valid_socket_args(self);
+
+				a->size = size;
+				/* Sockets for some sizes; SOCK_DEFAULT reads the same struct. */
+				if (size % 64 && size > 80 && size < PAGE - 1)
+					a->type = SOCK_DEFAULT;
+				if (expect) {
+					a->flags = MSOCKET_EXPECT_STACK;
+					a->stack_dev = self->ids[0].st_dev;
+					a->stack_ino = self->ids[0].st_ino;
+				}
+				if (tail && size > sizeof(*a) && size <= PAGE)
+					self->rw[size - 1] = 1;
+				fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_SOCKET,
+					  (uintptr_t)a);
+			}
+			{
+				struct msocket_mkstack_args *m = valid_mkstack_args(self);
+
+				m->size = size;
+				/* Stack files for some sizes; EEXIST after the same checks. */
+				if (size % 64 && size > 80 && size < PAGE - 1)
+					m->path = (uintptr_t)self->stack;
+				if (tail && size > sizeof(*m) && size <= PAGE)
+					self->rw[size - 1] = 1;
+				fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_MKSTACK,
+					  (uintptr_t)m);
+				clean_names(self);
+			}
+		}
+	}
+	/* The struct straddling the end of the page, into the guard page. */
+	for (size = 1; size <= 64; size++) {
+		struct msocket_args *a = (void *)(self->rw + PAGE - size);
+
+		memset(self->rw, 0, PAGE);
+		if (size >= 4)
+			a->size = sizeof(*a);
+		fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_SOCKET, (uintptr_t)a);
+		fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_MKSTACK, (uintptr_t)a);
+	}
+	report(self, "every_size");
+	EXPECT_EQ(0, self->bad);
+	EXPECT_LT(0, self->sockets);
+	EXPECT_LT(0, self->made);
+	EXPECT_EQ(fds, count_fds());
+}
+
+TEST_F(fuzz, every_flag_fd_path)
+{
+	static const int types[][2] = {
+		{ AF_INET, SOCK_DGRAM }, { AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC },
+		{ AF_INET6, SOCK_DEFAULT },
+	};
+	unsigned int flags, f;
+	int fds = count_fds(), bit, d, p, id, n = 0;
+	struct msocket_args *a;
+
+	/* Every combination of the known flags, with every dirfd, path and identity. */
+	for (flags = 0; flags < 8; flags++) {
+		f = (flags & 1 ? AT_EMPTY_PATH : 0) | (flags & 2 ? AT_SYMLINK_NOFOLLOW : 0) |
+		    (flags & 4 ? MSOCKET_EXPECT_STACK : 0);
+		for (d = -1; d < self->nfds; d++) {
+			for (p = 0; p <= self->npaths; p++) {
+				for (id = 0; id < (f & MSOCKET_EXPECT_STACK ? 6 : 1); id++) {
+					a = valid_socket_args(self);
+					a->flags = f;
+					a->dirfd = d < 0 ? AT_FDCWD : self->fds[d].fd;
+					a->path = p < self->npaths ?
+						  (uintptr_t)self->paths[p] : 0;
+					a->domain = types[n % ARRAY_SIZE(types)][0];
+					a->type = types[n++ % ARRAY_SIZE(types)][1];
+					a->stack_dev = self->ids[id].st_dev;
+					a->stack_ino = self->ids[id].st_ino;
+					fuzz_call(_metadata, self, &self->fds[0],
+						  MSOCKET_IOC_SOCKET, (uintptr_t)a);
+				}
+			}
+		}
+	}
+	/* Each unknown flag, alone and with the known ones: EINVAL first. */
+	for (bit = 0; bit < 32; bit++) {
+		if ((1U << bit) & KNOWN_FLAGS)
+			continue;
+		for (flags = 0; flags < 2; flags++) {
+			a = valid_socket_args(self);
+			a->flags = 1U << bit | (flags ? KNOWN_FLAGS : 0);
+			a->stack_dev = self->ids[0].st_dev;
+			a->stack_ino = self->ids[0].st_ino;
+			fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_SOCKET, (uintptr_t)a);
+		}
+	}
+	report(self, "every_flag_fd_path");
+	EXPECT_EQ(0, self->bad);
+	EXPECT_LT(0, self->sockets);
+	EXPECT_EQ(fds, count_fds());
+}
+
+TEST_F(fuzz, every_fd_kind)
+{
+	static const unsigned long cmds[] = {
+		MSOCKET_IOC_SOCKET, MSOCKET_IOC_MKSTACK, STACKFS_IOC_NETNS_FD, STACKFS_IOC_NETNS_ID,
+	};
+	int fds = count_fds(), t, c, bit, d, n;
+
+	for (t = 0; t < self->nfds; t++) {
+		for (c = 0; c < ARRAY_SIZE(cmds); c++) {
+			/* The command as it is, each near miss, and bad pointers. */
+			for (bit = -1; bit < 32; bit++) {
+				unsigned long cmd = bit < 0 ? cmds[c] : cmds[c] ^ (1UL << bit);
+
+				if (cmds[c] == MSOCKET_IOC_MKSTACK)
+					valid_mkstack_args(self);
+				else
+					valid_socket_args(self);
+				fuzz_call(_metadata, self, &self->fds[t], cmd, (uintptr_t)self->rw);
+				clean_names(self);
+			}
+			fuzz_call(_metadata, self, &self->fds[t], cmds[c], 0);
+			fuzz_call(_metadata, self, &self->fds[t], cmds[c], (uintptr_t)self->ro);
+			fuzz_call(_metadata, self, &self->fds[t], cmds[c],
+				  (uintptr_t)self->rw + PAGE - 4);
+			fuzz_call(_metadata, self, &self->fds[t], cmds[c], 1UL << 63);
+		}
+	}
+	/* MKSTACK with every fd as dirfd and as netns_fd, at every path. */
+	for (d = -1; d < self->nfds; d++) {
+		for (n = 0; n < self->nfds; n++) {
+			for (t = 0; t < self->npaths; t++) {
+				struct msocket_mkstack_args *m = valid_mkstack_args(self);
+
+				m->dirfd = d < 0 ? AT_FDCWD : self->fds[d].fd;
+				m->netns_fd = self->fds[n].fd;
+				m->path = (uintptr_t)self->paths[t];
+				fuzz_call(_metadata, self, &self->fds[0], MSOCKET_IOC_MKSTACK,
+					  (uintptr_t)m);
+				clean_names(self);
+			}
+		}
+	}
+	report(self, "every_fd_kind");
+	EXPECT_EQ(0, self->bad);
+	EXPECT_LT(0, self->nsfds);
+	EXPECT_LT(0, self->made);
+	EXPECT_EQ(fds, count_fds());
+}
+
+/* A pointer for an argument: mostly the rw page, sometimes bad in every way. */
+static uint64_t rnd_pointer(struct _test_data_fuzz *self, size_t len)
+{
+	switch (rnd_below(10)) {
+	case 0: return 0;
+	case 1: return (uintptr_t)self->rw + PAGE + rnd_below(PAGE);	/* guard */
+	case 2: return (uintptr_t)self->ro + rnd_below(PAGE);
+	case 3: return (uintptr_t)self->rw + PAGE - rnd_below(len + 1);	/* straddles */
+	case 4: return rnd() | 1ULL << 63;				/* kernel half */
+	default: return (uintptr_t)self->rw + 256 + rnd_below(64);
+	}
+}
+
+static uint64_t rnd_path(struct _test_data_fuzz *self)
+{
+	if (rnd_below(6) == 0)
+		return rnd_pointer(self, 16);
+	return (uintptr_t)self->paths[rnd_below(self->npaths)];
+}
+
+static int rnd_fd(struct _test_data_fuzz *self)
+{
+	switch (rnd_below(10)) {
 	case 0: return (int)rnd();
 	case 1: return AT_FDCWD;
-	default: return a->fds[rnd_below(ARRAY_SIZE(a->fds))];
+	default: return self->fds[rnd_below(self->nfds)].fd;
 	}
 }
 
@@ -95,8 +1019,21 @@ static uint32_t rnd_size(size_t real)
 	case 0: return rnd();
 	case 1: return rnd_below(real);
 	case 2: return real + rnd_below(64);
-	case 3: return 4096 + rnd_below(2);
+	case 3: return PAGE - 1 + rnd_below(3);
 	default: return real;
+	}
+}
+
+static uint32_t rnd_flags(void)
+{
+	uint32_t f = (rnd_below(2) ? AT_EMPTY_PATH : 0) |
+		     (rnd_below(2) ? AT_SYMLINK_NOFOLLOW : 0) |
+		     (rnd_below(2) ? MSOCKET_EXPECT_STACK : 0);
+
+	switch (rnd_below(10)) {
+	case 0: return f | 1U << rnd_below(32);
+	case 1: return rnd();
+	default: return f;
 	}
 }
 
@@ -107,12 +1044,12 @@ static int rnd_domain(void)
 
 	if (rnd_below(3))
 		return common[rnd_below(ARRAY_SIZE(common))];
-	return rnd_below(2) ? (int)rnd_below(50) - 2 : (int)rnd();
+	return rnd_below(2) ? (int)rnd_below(70) - 2 : (int)rnd();
 }
 
 static int rnd_type(void)
 {
-	int t = rnd_below(3) ? (int)rnd_below(7) : (int)rnd();
+	int t = rnd_below(3) ? (int)rnd_below(SOCK_TYPE_MAX + 1) : (int)rnd();
 
 	if (rnd_below(4) == 0)
 		t |= SOCK_CLOEXEC;
@@ -121,6 +1058,11 @@ static int rnd_type(void)
 	return t;
 }
 
+/*
+ * A command: ours, a near miss, another of our magic, or any other that
+ * no VFS-wide ioctl handles (types 0, 0x15, 'T', 'X', 'f', 0x94 are the
+ * VFS's: FIOCLEX, FIONBIO, FIFREEZE, FICLONE, FS_IOC_*...).
+ */
 static unsigned long rnd_cmd(void)
 {
 	static const unsigned long cmds[] = {
@@ -129,218 +1071,91 @@ static unsigned long rnd_cmd(void)
 	};
 	unsigned long cmd = cmds[rnd_below(ARRAY_SIZE(cmds))];
 
-	switch (rnd_below(10)) {
-	case 0: return (uint32_t)rnd();
-	case 1: return cmd ^ (1UL << rnd_below(32));		/* a near miss */
+	switch (rnd_below(12)) {
+	case 0:
+		do {
+			cmd = (uint32_t)rnd();
+		} while (strchr("\x15TXf\x94", _IOC_TYPE(cmd)) || _IOC_TYPE(cmd) == 0);
+		return cmd;
+	case 1: return cmd ^ (1UL << rnd_below(32));
 	case 2: return _IOC(rnd_below(4), MSOCKET_IOC_MAGIC, rnd_below(0x20), rnd_below(64));
 	default: return cmd;
 	}
 }
 
-/* A well-formed msocket call, which reaches socket creation. */
-static void valid_msocket_args(struct arena *a, struct msocket_args *args)
-{
-	static const int combos[][3] = {
-		{ AF_INET, SOCK_STREAM, 0 }, { AF_INET, SOCK_DGRAM, 0 },
-		{ AF_INET6, SOCK_STREAM, 0 }, { AF_INET6, SOCK_DGRAM, 0 },
-		{ AF_UNIX, SOCK_STREAM, 0 }, { AF_UNIX, SOCK_SEQPACKET, 0 },
-		{ AF_NETLINK, SOCK_RAW, 0 }, { AF_PACKET, SOCK_DGRAM, 0 },
-		{ AF_INET, SOCK_DEFAULT, 0 }, { AF_UNSPEC, SOCK_DEFAULT, 0 },
-	};
-	int c = rnd_below(ARRAY_SIZE(combos));
-
-	args->size = sizeof(*args);
-	args->domain = combos[c][0];
-	args->type = combos[c][1];
-	args->protocol = combos[c][2];
-	if (rnd_below(2)) {
-		args->flags = 0;
-		args->dirfd = AT_FDCWD;
-		args->path = (uintptr_t)a->paths[0];	/* the stack */
-	} else {
-		args->flags = AT_EMPTY_PATH;
-		args->dirfd = a->fds[2];		/* O_PATH fd on the stack */
-		args->path = 0;
-	}
-}
-
-/*
- * Fills the argument page: half the time a well-formed call with one field
- * made random, else every field random in its own way.
- */
-static void rnd_args(struct arena *a, unsigned long cmd)
+static void rnd_args(struct _test_data_fuzz *self, unsigned long cmd)
 {
 	size_t i;
 
 	for (i = 0; i < 128; i += 8)
-		*(uint64_t *)(a->rw + i) = rnd_below(4) ? 0 : rnd();
-	if (cmd == MSOCKET_IOC_SOCKET && rnd_below(2)) {
-		struct msocket_args *args = (void *)a->rw;
+		*(uint64_t *)(self->rw + i) = rnd_below(4) ? 0 : rnd();
+	if (cmd == MSOCKET_IOC_SOCKET || (cmd != MSOCKET_IOC_MKSTACK && rnd_below(2))) {
+		struct msocket_args *a = (void *)self->rw;
+		const struct stat *id = &self->ids[rnd_below(ARRAY_SIZE(self->ids))];
 
-		valid_msocket_args(a, args);
-		switch (rnd_below(9)) {
-		case 0:
-			args->size = rnd_size(sizeof(*args));
-			break;
-		case 1:
-			args->flags = rnd();
-			break;
-		case 2:
-			args->dirfd = rnd_fd(a);
-			break;
-		case 3:
-			args->domain = rnd_domain();
-			break;
-		case 4:
-			args->type = rnd_type();
-			break;
-		case 5:
-			args->protocol = rnd();
-			break;
-		case 6:
-			args->path = rnd_path(a);
-			break;
-		default:	/* as it is */
-			break;
-		}
-	} else if (rnd_below(2) == 0 && (cmd == MSOCKET_IOC_SOCKET || rnd_below(2))) {
-		struct msocket_args *args = (void *)a->rw;
-
-		args->size = rnd_size(sizeof(*args));
-		args->flags = rnd_below(3) ? rnd_below(2) * AT_EMPTY_PATH : (uint32_t)rnd();
-		args->dirfd = rnd_fd(a);
-		args->domain = rnd_domain();
-		args->type = rnd_type();
-		args->protocol = rnd_below(3) ? 0 : (int)rnd_below(300);
-		args->path = rnd_below(5) ? rnd_path(a) : 0;
+		a->size = rnd_size(sizeof(*a));
+		a->flags = rnd_flags();
+		a->dirfd = rnd_below(2) ? AT_FDCWD : rnd_fd(self);
+		a->domain = rnd_domain();
+		a->type = rnd_type();
+		a->protocol = rnd_below(3) ? 0 : (int)rnd_below(300);
+		a->path = rnd_below(4) ? rnd_path(self) : 0;
+		a->stack_dev = rnd_below(8) ? id->st_dev : rnd();
+		a->stack_ino = rnd_below(8) ? id->st_ino : rnd();
 	} else {
-		struct msocket_mkstack_args *args = (void *)a->rw;
+		struct msocket_mkstack_args *a = (void *)self->rw;
 
-		args->size = rnd_size(sizeof(*args));
-		args->flags = rnd_below(4) ? 0 : (uint32_t)rnd();
-		args->dirfd = rnd_fd(a);
-		args->netns_fd = rnd_fd(a);
-		args->mode = rnd_below(4) ? rnd_below(01000) : (uint32_t)rnd();
-		args->__reserved = rnd_below(8) ? 0 : (uint32_t)rnd();
-		args->path = rnd_path(a);
+		a->size = rnd_size(sizeof(*a));
+		a->flags = rnd_below(8) ? 0 : (uint32_t)rnd();
+		a->dirfd = rnd_below(2) ? AT_FDCWD : rnd_fd(self);
+		a->netns_fd = rnd_below(2) ? self->nsfd_b : rnd_fd(self);
+		a->mode = rnd_below(4) ? rnd_below(010000) : (uint32_t)rnd();
+		a->__reserved = rnd_below(8) ? 0 : (uint32_t)rnd();
+		a->path = rnd_below(3) ? (uintptr_t)self->names[rnd_below(3)] : rnd_path(self);
 	}
+	/* Some bytes after the struct, for larger sizes. */
+	if (rnd_below(8) == 0)
+		self->rw[64 + rnd_below(64)] = rnd();
 }
 
-/* Checks a new fd (a socket or an nsfs file) and closes it. */
-static int check_new_fd(int fd)
+TEST_F(fuzz, random_ioctls)
 {
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return 0;
-	close(fd);
-	return S_ISSOCK(st.st_mode) || st.st_ino != 0;
-}
-
-TEST(random_ioctls)
-{
-	char dir[64], stack[128], sub[128], fuzzdir[128], names[8][160];
 	long calls = env_long("MSOCKET_FUZZ_CALLS", 20000);
 	long seconds = env_long("MSOCKET_FUZZ_SECONDS", 60);
 	long seed = env_long("MSOCKET_FUZZ_SEED", 1);
-	long done, fds_made = 0, stacks_made = 0, errors = 0, bad = 0;
-	int fds_before, nsfd, i, ret, e, target;
-	struct arena a;
-	time_t end;
+	int fds_before = count_fds();
+	const struct fd_kind *t;
+	time_t end = time(NULL) + seconds;
+	long done;
 
-	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
-	ASSERT_EQ(0, mount_stackfs(dir, sizeof(dir)));
-	snprintf(stack, sizeof(stack), "%s/stack", dir);
-	snprintf(sub, sizeof(sub), "%s/sub", dir);
-	snprintf(fuzzdir, sizeof(fuzzdir), "%s/fuzz", dir);
-	ASSERT_EQ(0, mkdir(sub, 0755));
-	ASSERT_EQ(0, mkdir(fuzzdir, 0777));
-	nsfd = new_stack(stack, 0666);
-	ASSERT_LE(0, nsfd);
-
-	a.rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	a.ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	a.unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, a.rw);
-	ASSERT_NE(MAP_FAILED, a.ro);
-	ASSERT_NE(MAP_FAILED, a.unmapped);
-	munmap(a.unmapped, 4096);
-
-	for (i = 0; i < 8; i++)
-		snprintf(names[i], sizeof(names[i]), "%s/n%d", fuzzdir, i);
-	a.paths[0] = stack;
-	a.paths[1] = sub;
-	a.paths[2] = "/dev/null";
-	a.paths[3] = "/nonexistent/x";
-	a.paths[4] = "";
-	a.paths[5] = names[0];
-	a.paths[6] = names[1];
-	a.paths[7] = names[7];
-	a.paths[8] = "/proc/self/ns/net";
-	a.paths[9] = "stack";
-
-	a.fds[0] = msocket_dev();
-	a.fds[1] = open(stack, O_RDONLY | O_CLOEXEC);
-	a.fds[2] = open(stack, O_PATH | O_CLOEXEC);
-	a.fds[3] = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	a.fds[4] = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	a.fds[5] = nsfd;
-	a.fds[6] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	a.fds[7] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	a.fds[8] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	a.fds[9] = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
-	a.fds[10] = -1;
-	a.fds[11] = 4095;
-	for (i = 0; i < 10; i++)
-		ASSERT_LE(0, a.fds[i]);
-
-	fds_before = count_fds();
-	end = time(NULL) + seconds;
 	for (done = 0; done < calls && time(NULL) < end; done++) {
 		unsigned long cmd = rnd_cmd();
 		uint64_t arg;
 
-		/* Mostly /dev/msocket; also stack files, directories, strangers. */
-		target = rnd_below(10) < 7 ? a.fds[0] : a.fds[1 + rnd_below(10)];
-		rnd_args(&a, cmd);
-		arg = rnd_below(8) ? (uintptr_t)a.rw : rnd_pointer(&a, 64);
-		errno = 0;
-		ret = ioctl(target, cmd, arg);
-		e = errno;
-		if (ret < 0) {
-			errors++;
-			if (!errno_allowed(e)) {
-				bad++;
-				TH_LOG("call %ld: fd %d cmd %#lx: unexpected errno %d (%s)",
-				       done, target, cmd, e, strerror(e));
-			}
-		} else if (ret > 0) {
-			fds_made++;
-			if (!check_new_fd(ret)) {
-				bad++;
-				TH_LOG("call %ld: cmd %#lx returned %d, not an fd", done, cmd, ret);
-			}
-		} else if (cmd == MSOCKET_IOC_MKSTACK && target == a.fds[0]) {
-			stacks_made++;
-		}
+		/* Mostly the fd the command is for; also every other kind. */
+		if (rnd_below(10) < 7)
+			t = &self->fds[cmd == STACKFS_IOC_NETNS_FD ||
+				       cmd == STACKFS_IOC_NETNS_ID ? 1 : 0];
+		else
+			t = &self->fds[rnd_below(self->nfds)];
+		/* Commands of other types only go to fds of ours. */
+		if (_IOC_TYPE(cmd) != MSOCKET_IOC_MAGIC && t->kind == K_OTHER)
+			t = &self->fds[0];
+		rnd_args(self, cmd);
+		arg = rnd_below(8) ? (uintptr_t)self->rw : rnd_pointer(self, 64);
+		fuzz_call(_metadata, self, t, cmd, arg);
 		/* Keep the fuzz directory small. */
-		if (done % 1024 == 1023)
-			for (i = 0; i < 8; i++)
-				unlink(names[i]);
+		if (done % 64 == 63)
+			clean_names(self);
 	}
-	for (i = 0; i < 8; i++)
-		unlink(names[i]);
-
-	TH_LOG("seed %ld: %ld calls (%ld errors, %ld fds, %ld stack files made), %ld bad",
-	       seed, done, errors, fds_made, stacks_made, bad);
-	printf("# fuzz: seed %ld, %ld calls, %ld errnos, %ld fds, %ld stacks, %ld bad\n",
-	       seed, done, errors, fds_made, stacks_made, bad);
-	EXPECT_EQ(0, bad);
+	clean_names(self);
+	printf("# fuzz: seed %ld\n", seed);
+	report(self, "random_ioctls");
+	EXPECT_EQ(0, self->bad);
 	EXPECT_EQ(fds_before, count_fds());
 	EXPECT_LE(calls < 1000 ? calls : 1000, done);
-	for (i = 1; i < 10; i++)
-		close(a.fds[i]);
-	umount_stackfs(dir);
+	EXPECT_LT(0, self->sockets);
+	EXPECT_LT(0, self->made);
 }
 
 TEST_HARNESS_MAIN

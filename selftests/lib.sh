@@ -4,6 +4,16 @@
 #   check DESC CMD...           ok if CMD succeeds
 #   fails DESC STATUS CMD...    ok if CMD exits with STATUS
 #   has DESC TEXT CMD...        ok if CMD succeeds and prints TEXT (stdout+stderr)
+#   lacks DESC TEXT CMD...      ok if CMD succeeds and does not print TEXT
+#   fails_with DESC STATUS TEXT CMD...
+#                               ok if CMD exits with STATUS and prints TEXT
+#   fails_without DESC STATUS TEXT CMD...
+#                               ok if CMD exits with STATUS and does not print
+#                               TEXT (a tool's own error, when STATUS is also
+#                               the status of the command it runs)
+#   need PROGRAM...             succeeds if every PROGRAM is in PATH (or a path
+#                               to an executable): for check, before the
+#                               negative checks that a missing program would pass
 #   done_testing                prints the plan; exits 1 on any failure
 # The output of a failed check is shown as TAP comments.
 
@@ -53,6 +63,20 @@ has() {
 	fi
 }
 
+# A negative check that cannot pass by accident: CMD must run and succeed,
+# and only then must TEXT be absent (not `! CMD | grep`, which passes when
+# CMD is missing or fails).
+lacks() {
+	desc=$1 text=$2
+	shift 2
+	if "$@" >"$tap_out" 2>&1 && ! grep -qF -- "$text" "$tap_out"; then
+		tap_ok "$desc"
+	else
+		echo "expected success and no output containing: $text" >>"$tap_out"
+		tap_not_ok "$desc"
+	fi
+}
+
 # Like has, for a command that must fail with STATUS and print TEXT.
 fails_with() {
 	desc=$1 want=$2 text=$3
@@ -65,6 +89,26 @@ fails_with() {
 		echo "exit status $got (expected $want); expected output containing: $text" >>"$tap_out"
 		tap_not_ok "$desc"
 	fi
+}
+
+# Like fails, and TEXT must not be in the output.
+fails_without() {
+	desc=$1 want=$2 text=$3
+	shift 3
+	"$@" >"$tap_out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ] && ! grep -qF -- "$text" "$tap_out"; then
+		tap_ok "$desc"
+	else
+		echo "exit status $got (expected $want); expected no output containing: $text" >>"$tap_out"
+		tap_not_ok "$desc"
+	fi
+}
+
+need() {
+	for prog; do
+		command -v "$prog" >/dev/null 2>&1 || { echo "$prog: not found"; return 1; }
+	done
 }
 
 done_testing() {

@@ -509,7 +509,6 @@ TEST_F(lib, permissions_for_users)
 
 TEST_F(lib, fork_inherits_and_child_changes_stay_in_child)
 {
-	int status;
 	pid_t pid;
 
 	ASSERT_EQ(0, msocket(self->blue, AF_UNSPEC, SOCK_DEFAULT, 0));
@@ -522,15 +521,13 @@ TEST_F(lib, fork_inherits_and_child_changes_stay_in_child)
 			_exit(2);
 		_exit(socket_in(AF_INET) == self->red_id ? 0 : 3);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, wait_exit(pid));
 	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
 }
 
 TEST_F(lib, defaults_survive_execve)
 {
 	char expect[32];
-	int status;
 	pid_t pid;
 
 	ASSERT_EQ(0, msocket(self->red, AF_INET, SOCK_DEFAULT, 0));
@@ -542,8 +539,7 @@ TEST_F(lib, defaults_survive_execve)
 		execl("/proc/self/exe", "libmsocket-child", (char *)NULL);
 		_exit(99);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, wait_exit(pid));
 	/* And a check that can fail: the native id is not red's. */
 	snprintf(expect, sizeof(expect), "%llu", (unsigned long long)self->native_id);
 	pid = fork();
@@ -553,8 +549,7 @@ TEST_F(lib, defaults_survive_execve)
 		execl("/proc/self/exe", "libmsocket-child", (char *)NULL);
 		_exit(99);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(1, WEXITSTATUS(status));
+	EXPECT_EQ(1, wait_exit(pid));
 }
 
 TEST_F(lib, removed_stack_fails_sockets)
@@ -710,7 +705,6 @@ TEST_F(lib, program_closing_or_reusing_the_device_fd)
 /* Without /dev/msocket the msocket call does not exist; socket() does. */
 TEST_F(lib, no_device_is_enosys)
 {
-	int status;
 	pid_t pid = fork();
 
 	ASSERT_LE(0, pid);
@@ -724,8 +718,7 @@ TEST_F(lib, no_device_is_enosys)
 			_exit(3);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, wait_exit(pid));
 }
 
 struct thread_arg {

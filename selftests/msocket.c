@@ -572,7 +572,7 @@ TEST_F(stacks, sockets_are_ordinary_fds)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cmsg;
-	int sv[2], ep, fd, got, status;
+	int sv[2], ep, fd, got;
 	pid_t pid;
 
 	fd = sys_msocket(self->blue, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -607,8 +607,7 @@ TEST_F(stacks, sockets_are_ordinary_fds)
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	ASSERT_EQ(1, sendmsg(sv[0], &msg, 0));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, wait_exit(pid));
 	close(sv[0]);
 	close(sv[1]);
 	close(fd);
@@ -625,8 +624,7 @@ TEST_F(stacks, sockets_are_ordinary_fds)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, wait_exit(pid));
 	close(fd);
 }
 

@@ -285,6 +285,24 @@ static inline int enter_userns(int flags)
 }
 
 /*
+ * Waits for the child @pid: its exit status (0-255); 1000 + the signal
+ * number if a signal killed it; -1 if it cannot be waited for. Never
+ * WEXITSTATUS alone: a child killed by a signal would read as exit 0.
+ */
+static inline int wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return -1;
+}
+
+/*
  * Runs @fn(@arg) in a child process as user @uid (group @uid, supplementary
  * groups @groups, no capabilities) and returns its exit status, or -1 if
  * it did not exit normally (a signal counts as a failure, never a pass).
@@ -305,9 +323,8 @@ static inline int run_as_groups(uid_t uid, size_t ngroups, const gid_t *groups,
 		prctl(PR_SET_DUMPABLE, 1);
 		_exit(fn(arg));
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	status = wait_exit(pid);
+	return status > 255 ? -1 : status;
 }
 
 /*

@@ -29,6 +29,7 @@ wait_until() {
 	done
 }
 
+check "the programs are installed" need $ip nc.openbsd socat busybox mstack vustack su
 mount -t stackfs none "$dir" && chmod 755 "$dir"
 check "blue: a namespace of iproute2 (ip netns add)" $ip netns add mspreload-blue
 check "red: mstack add --new" mstack add -m 0666 "$red" --new
@@ -41,7 +42,7 @@ check "ip under mstack exec configures red" sh -c \
 check "ip under mstack exec configures blue" sh -c \
 	"mstack exec $blue -- $ip addr add 10.7.0.2/24 dev v-blue && mstack exec $blue -- $ip link set v-blue up"
 has "ip -o addr under mstack exec shows red's address" "10.7.0.1/24" mstack exec "$red" -- $ip -o addr
-fails "the native ip does not see it" 1 sh -c "$ip -o addr | grep -q 10.7.0"
+lacks "the native ip does not see it" 10.7.0 $ip -o addr
 # The carrier comes up asynchronously (linkwatch): wait up to 5 s for it.
 i=0
 until mstack ls -l "$dir" | grep -qF "v-blue       UP " || [ "$i" -ge 50 ]; do
@@ -71,15 +72,15 @@ check "defaults pass through a static shell to its dynamic children" \
 
 # Per family: only the families given move.
 check "-f ipv4: nc (AF_INET) is in blue" mstack exec -f ipv4 "$blue" -- nc.openbsd -z -w 2 10.7.0.1 7300
-fails "-f ipv6: nc (AF_INET) stays native" 1 mstack exec -f ipv6 "$blue" -- nc.openbsd -z -w 2 10.7.0.1 7300
+fails_without "-f ipv6: nc (AF_INET) stays native" 1 "mstack:" mstack exec -f ipv6 "$blue" -- nc.openbsd -z -w 2 10.7.0.1 7300
 has "-f netlink: ip (AF_NETLINK) is in red" "10.7.0.1/24" mstack exec -f netlink "$red" -- $ip -o addr
-fails "-f inet: ip (AF_NETLINK) stays native" 1 sh -c "mstack exec -f inet $red -- $ip -o addr | grep -q 10.7.0.1"
+lacks "-f inet: ip (AF_NETLINK) stays native" 10.7.0.1 mstack exec -f inet "$red" -- $ip -o addr
 
 # vustack, VUOS's command line, on the same programs.
 check "vustack STACK nc: every family" vustack "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
 check "vustack -f ipv4" vustack -f ipv4 "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
 check "vustack -family inet (VUOS spelling)" vustack -family inet "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
-fails "vustack -f ip6: nc's AF_INET stays native" 1 vustack -f ip6 "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
+fails_without "vustack -f ip6: nc's AF_INET stays native" 1 "vustack:" vustack -f ip6 "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
 check "vustack -s: the supported families" vustack -s "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
 has "vustack -v says what it does" "vustack: using $blue for all address families" \
 	vustack -v "$blue" nc.openbsd -z -w 2 10.7.0.1 7300
@@ -95,8 +96,8 @@ fails "socat in the native stack cannot" 1 socat -T 2 - TCP:10.7.0.2:7301 </dev/
 # Static programs: LD_PRELOAD cannot reach them; setns can, for root.
 has "busybox ip (static): mstack exec uses setns, sees red" "10.7.0.1/24" \
 	mstack exec "$red" -- busybox ip -o addr
-fails "busybox ip with --preload forced: still native (nothing to interpose)" 1 \
-	sh -c "mstack exec --preload $red -- busybox ip -o addr | grep -q 10.7.0.1"
+lacks "busybox ip with --preload forced: still native (nothing to interpose)" 10.7.0.1 \
+	mstack exec --preload "$red" -- busybox ip -o addr
 check "busybox nc (static) through setns reaches red from blue" \
 	sh -c "echo static | mstack exec $blue -- busybox nc 10.7.0.1 7300"
 fails_with "a user cannot setns: EPERM, with the reason" 1 "needs CAP_SYS_ADMIN" \

@@ -168,7 +168,7 @@ TEST_F(fs, o_path_open_and_read_fails)
 TEST_F(fs, namespace_lives_without_processes)
 {
 	uint64_t child_ns;
-	int status, sock;
+	int sock;
 	pid_t pid;
 
 	pid = fork();
@@ -181,8 +181,7 @@ TEST_F(fs, namespace_lives_without_processes)
 		nsfd = open("/proc/self/ns/net", O_RDONLY);
 		_exit(mkstack(self->path, nsfd, 0600) ? 2 : 0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, wait_exit(pid));
 	/* The child is gone; its namespace is reachable through the file. */
 	child_ns = stack_ns_id(self->path);
 	ASSERT_NE(0, child_ns);
