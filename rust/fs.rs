@@ -154,7 +154,7 @@ impl Inode {
         // SAFETY: The inode is alive; `i_ino` and the `s_dev` of its super
         // block are set before the inode is visible and never change.
         let (s_dev, i_ino) = unsafe { ((*(*self.as_ptr()).i_sb).s_dev, (*self.as_ptr()).i_ino) };
-        i_ino as u64 == ino && u64::from(encode_dev(s_dev)) == dev
+        i_ino == ino && u64::from(encode_dev(s_dev)) == dev
     }
 
     /// Whether the inode still has a name in some directory (`i_nlink` is
@@ -219,12 +219,12 @@ impl<T: FileSystem> Type<T> {
     /// unloaded.
     pub(crate) const fn new() -> Self {
         let mut fs: bindings::file_system_type = pin_init::zeroed();
-        fs.name = T::NAME.as_ptr().cast();
+        fs.name = kernel::str::as_char_ptr_in_const_context(T::NAME);
         fs.owner = kernel::module::this_module::<crate::LocalModule>().as_ptr();
         fs.init_fs_context = Some(Callbacks::<T>::init_fs_context);
         fs.kill_sb = Some(Callbacks::<T>::kill_sb);
         if T::USERNS_MOUNT {
-            fs.fs_flags = bindings::FS_USERNS_MOUNT as _;
+            fs.fs_flags = bindings::FS_USERNS_MOUNT as c_int;
         }
         Type {
             fs: Opaque::new(fs),
@@ -341,7 +341,12 @@ unsafe fn new_inode<T: FileSystem>(
     // SAFETY: The inode is new and ours; `dir` is null or live.
     unsafe {
         (*inode).i_ino = info.next_ino.fetch_add(1, Ordering::Relaxed);
-        bindings::inode_init_owner(addr_of_mut!(bindings::nop_mnt_idmap), inode, dir, mode as u16);
+        bindings::inode_init_owner(
+            addr_of_mut!(bindings::nop_mnt_idmap),
+            inode,
+            dir,
+            mode as u16,
+        );
         bindings::simple_inode_init_ts(inode);
         if mode & bindings::S_IFMT == bindings::S_IFDIR {
             (*inode).i_op = &Callbacks::<T>::DIR_INODE_OPS;
@@ -640,7 +645,8 @@ impl<T: FileSystem> Callbacks<T> {
         unsafe {
             let ret = bindings::simple_getattr(idmap, path, stat, request_mask, query_flags);
             if ret == 0 {
-                (*stat).mode = (((*stat).mode as u32 & !bindings::S_IFMT) | T::SPECIAL_TYPE) as _;
+                (*stat).mode =
+                    ((u32::from((*stat).mode) & !bindings::S_IFMT) | T::SPECIAL_TYPE) as u16;
             }
             ret
         }
@@ -662,7 +668,7 @@ impl<T: FileSystem> Callbacks<T> {
         // SAFETY: The file is live during the call; an ioctl does not take
         // `fdget_pos`, and the VFS took no position lock for it.
         let file = unsafe { File::from_raw_file(file) };
-        match T::ioctl(data, file, cmd, UserPtr::from_addr(arg as usize)) {
+        match T::ioctl(data, file, cmd, UserPtr::from_addr(arg)) {
             Ok(ret) => ret as c_long,
             Err(err) => err.to_errno() as c_long,
         }

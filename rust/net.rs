@@ -12,6 +12,7 @@ use super::bindings;
 use core::ptr::NonNull;
 use kernel::{
     error::{from_err_ptr, Result},
+    ffi::c_int,
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
@@ -83,7 +84,7 @@ impl Net {
     /// Whether the caller has `cap` in the user namespace owning this one.
     pub(crate) fn capable(&self, cap: u32) -> bool {
         // SAFETY: By the type invariant the namespace is alive.
-        unsafe { bindings::msocket_net_capable(self.as_ptr(), cap as _) }
+        unsafe { bindings::msocket_net_capable(self.as_ptr(), cap as c_int) }
     }
 
     /// Opens a new `O_CLOEXEC` nsfs file of the namespace in the caller's

@@ -10,6 +10,7 @@ use super::{bindings, net::Net};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 use kernel::{
     error::{code::EAFNOSUPPORT, from_err_ptr, to_result, Result},
+    ffi::c_int,
     fs::{file::FileDescriptorReservation, File},
     sync::aref::ARef,
 };
@@ -65,7 +66,7 @@ impl Socket {
         // SAFETY: We own the socket; `sock_alloc_file` takes it over and
         // releases it itself on failure.
         let file = from_err_ptr(unsafe {
-            bindings::sock_alloc_file(sock.0.as_ptr(), flags as _, core::ptr::null())
+            bindings::sock_alloc_file(sock.0.as_ptr(), flags as c_int, core::ptr::null())
         })?;
         // SAFETY: On success `file` is a new file with one reference, which
         // becomes ours; nobody else has seen it, so no `fdget_pos` is active

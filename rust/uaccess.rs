@@ -58,10 +58,12 @@ pub(crate) fn read_sized_struct<T: FromBytes>(ptr: UserPtr, min_size: usize) -> 
     if user_size > ksize {
         // SAFETY: `check_zeroed_user` reads user memory safely (0 if not
         // all zero, 1 if zero, -EFAULT).
-        match unsafe { bindings::check_zeroed_user(
+        match unsafe {
+            bindings::check_zeroed_user(
                 ptr.wrapping_byte_add(ksize).as_const_ptr(),
                 user_size - ksize,
-            ) } {
+            )
+        } {
             1 => {}
             0 => return Err(E2BIG),
             _ => return Err(EFAULT),

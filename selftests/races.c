@@ -264,12 +264,20 @@ fail:
 
 /*
  * The checker of kept_fd_against_unlink_and_replace: r->gen is bumped
- * before and after each unlink or rename over the path. If it was even
- * and did not move from before the open to after the call, the file was
- * linked throughout: the call must make a socket in the file's namespace.
- * If it moved by 2 or more since the open, the file was unlinked before
- * the call: ESTALE. In between, either. Nothing else ever.
+ * before and after each unlink or rename over the path, so it is odd while
+ * one is under way. If it was even and did not move from before the open
+ * to after the call, the file was linked throughout: the call must make a
+ * socket in the file's namespace. If a whole removal (odd, then even)
+ * began after the open and ended before the call, the file was unlinked
+ * before the call: ESTALE. An odd generation at the open may be the one
+ * that removed what the path named before, so that removal does not
+ * count. In between, either. Nothing else ever.
  */
+static int unlinked_before(long gen1, long before)
+{
+	return before >= gen1 + 2 + gen1 % 2;
+}
+
 static void *kept_fd_loop(void *p)
 {
 	struct race *r = p;
@@ -286,7 +294,7 @@ static void *kept_fd_loop(void *p)
 		e = errno;
 		after = atomic_load(&r->gen);
 		if (sock >= 0) {
-			if (socket_ns_id(sock) != k.id || before >= k.gen1 + 2) {
+			if (socket_ns_id(sock) != k.id || unlinked_before(k.gen1, before)) {
 				printf("# a socket %s\n", socket_ns_id(sock) != k.id ?
 				       "in another namespace" : "from an unlinked stack file");
 				atomic_fetch_add(&r->bad, 1);
@@ -303,7 +311,7 @@ static void *kept_fd_loop(void *p)
 			       strerror(e), k.gen0, k.gen1, before, after);
 			atomic_fetch_add(&r->bad, 1);
 		}
-		if ((k.gen0 % 2 == 0 && after == k.gen0) || before >= k.gen1 + 2)
+		if ((k.gen0 % 2 == 0 && after == k.gen0) || unlinked_before(k.gen1, before))
 			atomic_fetch_add(&r->judged, 1);
 	}
 	if (k.fd >= 0)

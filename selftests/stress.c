@@ -18,7 +18,7 @@
  * less the live ones. The room after the run equals the room before it
  * exactly when no namespace was leaked.
  *
- * MSOCKET_STRESS_STACKS (default 64), MSOCKET_STRESS_SOCKETS (default 1000)
+ * MSOCKET_STRESS_STACKS (default 400), MSOCKET_STRESS_SOCKETS (default 1000)
  * and MSOCKET_STRESS_NS_LIMIT (default 16) set the run; `make stress` runs
  * 10,000 stacks and 100,000 sockets with a limit of 64. With more stacks
  * than the limit, a stack that leaked its namespace would soon stop the
@@ -174,7 +174,7 @@ static int slab_counts(struct slab_count *c)
 
 TEST(stacks_and_sockets_cycled)
 {
-	long stacks = env_long("MSOCKET_STRESS_STACKS", 64);
+	long stacks = env_long("MSOCKET_STRESS_STACKS", 400);
 	long sockets = env_long("MSOCKET_STRESS_SOCKETS", 1000);
 	long ns_limit = env_long("MSOCKET_STRESS_NS_LIMIT", 16);
 	long avail_before, avail_after, slab_before, slab_after, i;
@@ -263,7 +263,7 @@ TEST(stacks_and_sockets_cycled)
 /*
  * The slab counts of the run above: no cache may have grown by half as
  * many objects as there were stacks or sockets (whichever is fewer), and
- * the bytes in use by no more than 4 kB per stack and 64 kB besides.
+ * the bytes in use by no more than 128 bytes per stack and 128 kB besides.
  */
 TEST(memory_back_where_it_started)
 {
@@ -275,9 +275,15 @@ TEST(memory_back_where_it_started)
 	ASSERT_TRUE(measure->done) TH_LOG("stacks_and_sockets_cycled did not get to the end");
 	if (!measure->have_slabinfo)
 		SKIP(return, "no /proc/slabinfo (SLUB_DEBUG): the debug kernel has it");
+	/*
+	 * SLUB's counts move by a hundred objects or so in a busy cache with
+	 * no leak at all (seen: kmalloc-96 +130 on the stock kernel): a bound
+	 * below that would fail on noise. With the default 400 stacks a leak of
+	 * one object per stack still stands out.
+	 */
 	bound = (measure->stacks < measure->sockets ? measure->stacks : measure->sockets) / 2;
-	if (bound < 16)
-		bound = 16;
+	if (bound < 200)
+		bound = 200;
 	for (i = 0; i < measure->n_after; i++) {
 		const struct slab_count *a = &measure->after[i];
 		long before = 0;
@@ -303,7 +309,7 @@ TEST(memory_back_where_it_started)
 	printf("# slab caches: %d; most grown: %s by %ld objects (bound %ld); %+ld kB in use\n",
 	       measure->n_after, worst_name, worst, bound, bytes / 1024);
 	EXPECT_EQ(0, bad);
-	EXPECT_GT(64 * 1024 + 4096 * measure->stacks, bytes);
+	EXPECT_GT(128 * 1024 + 128 * measure->stacks, bytes);
 }
 
 TEST_HARNESS_MAIN

@@ -48,7 +48,8 @@ impl FileSystem for Stackfs {
     fn ioctl(net: &Net, file: &File, cmd: u32, arg: UserPtr) -> Result<isize> {
         let readable = file.flags() & bindings::O_ACCMODE != bindings::O_WRONLY;
         match cmd {
-            bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_FD | bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_ID
+            bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_FD
+            | bindings::MSOCKET_CONST_STACKFS_IOC_NETNS_ID
                 if !readable =>
             {
                 Err(EBADF)
