@@ -33,6 +33,12 @@ module! {
     authors: ["msocket developers"],
     description: "msocket: stack files (stackfs) and per-socket network stacks",
     license: "GPL",
+    params: {
+        allow_confined: bool {
+            default: false,
+            description: "Let tasks under seccomp or in a network namespace other than the initial one use every stack their files allow (default: no, see msocket(2) SECURITY)",
+        },
+    },
 }
 
 /// `/dev/msocket`. It keeps no state per open file.

@@ -20,6 +20,7 @@
 #include <linux/proc_fs.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <linux/security.h>
 #include <net/net_namespace.h>
 
@@ -200,4 +201,29 @@ struct file *msocket_fdget_raw(unsigned int fd, bool *counted)
 	}
 	*counted = true;
 	return fget_raw(fd);
+}
+
+/*
+ * Is the caller confined by seccomp (any filter, or strict mode)? seccomp
+ * sees an ioctl, not the socket it makes: see stackfs/access.rs.
+ */
+bool msocket_current_has_seccomp(void)
+{
+#ifdef CONFIG_SECCOMP
+	return READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED;
+#else
+	return false;
+#endif
+}
+
+/* Is @net the caller's own network namespace? */
+bool msocket_net_is_current(const struct net *net)
+{
+	return current->nsproxy->net_ns == net;
+}
+
+/* Is the caller in the initial network namespace? */
+bool msocket_current_in_init_net(void)
+{
+	return net_eq(current->nsproxy->net_ns, &init_net);
 }

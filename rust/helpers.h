@@ -39,4 +39,8 @@ int msocket_dcache_readdir(struct file *file, struct dir_context *ctx);
 
 struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
 
+bool msocket_current_has_seccomp(void);
+bool msocket_net_is_current(const struct net *net);
+bool msocket_current_in_init_net(void);
+
 #endif /* MSOCKET_HELPERS_H */

@@ -81,6 +81,19 @@ impl Net {
         unsafe { bindings::msocket_net_ns_id(self.as_ptr()) }
     }
 
+    /// Whether this is the caller's own network namespace.
+    pub(crate) fn is_current(&self) -> bool {
+        // SAFETY: By the type invariant the namespace is alive; the helper
+        // only compares it with the caller's.
+        unsafe { bindings::msocket_net_is_current(self.as_ptr()) }
+    }
+
+    /// Whether the caller is in the initial network namespace.
+    pub(crate) fn current_is_initial() -> bool {
+        // SAFETY: Reads the caller's own namespace pointer.
+        unsafe { bindings::msocket_current_in_init_net() }
+    }
+
     /// Whether the caller has `cap` in the user namespace owning this one.
     pub(crate) fn capable(&self, cap: u32) -> bool {
         // SAFETY: By the type invariant the namespace is alive.

@@ -11,6 +11,7 @@
 //! holds it. Directories group stacks; unlink, rename, link, chmod, chown
 //! and statfs work as on any in-memory file system.
 
+mod access;
 mod stack;
 
 pub(crate) use stack::{mkstack, with_stack, StackId};

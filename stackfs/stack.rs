@@ -3,7 +3,7 @@
 //! Naming a stack: resolving the stack argument of msocket to a network
 //! namespace, with its permission check, and creating stack files.
 
-use super::STACKFS;
+use super::{access, STACKFS};
 use crate::kernel_ext::{bindings, file::FdFile, fs::Inode, net::Net, path::Path};
 use kernel::{prelude::*, uaccess::UserPtr};
 
@@ -28,7 +28,8 @@ pub(crate) struct StackId {
 /// Errors: those of the path lookup (`ENOENT`, `ENOTDIR`, `ELOOP`,
 /// `EFAULT`...), `EBADF` for a bad fd, `ESTALE` if the file is not the one
 /// expected, `EOPNOTSUPP` if it is not a stack file, `EACCES` without write
-/// permission on it; then `f`'s.
+/// permission on it, `EPERM` for a confined caller ([`access`]); then
+/// `f`'s.
 pub(crate) fn with_stack<R>(
     dirfd: i32,
     path: UserPtr,
@@ -42,7 +43,9 @@ pub(crate) fn with_stack<R>(
             if expect.is_some() {
                 return Err(EINVAL);
             }
-            return f(&Net::current());
+            let net = Net::current();
+            access::may_use(None, &net)?;
+            return f(&net);
         }
         return FdFile::with_raw(dirfd, |file| with_stack_file(file.inode(), expect, f));
     }
@@ -69,8 +72,7 @@ fn with_stack_file<R>(
         }
     }
     let net = STACKFS.special_data(inode).ok_or(EOPNOTSUPP)?;
-    // "w" on a stack file: may create sockets in the stack.
-    inode.permission(bindings::MAY_WRITE)?;
+    access::may_use(Some(inode), net)?;
     f(net)
 }
 

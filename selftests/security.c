@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msocket must not weaken a protection that exists without it (msocket(2),
+ * SECURITY): a task under seccomp gets no socket from /dev/msocket (its
+ * filter would see only an ioctl); a task sandboxed in a network namespace
+ * of its own reaches no stack it does not administer; Landlock's TCP rules
+ * and cgroup BPF sock_create programs apply to msocket's sockets as to
+ * socket(2)'s.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/msocket.h>
+
+#include "kselftest_harness.h"
+#include "msocket_test.h"
+
+/* What a child reports: 0 = as expected; other values name the check. */
+static int child(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	return wait_exit(pid);
+}
+
+FIXTURE(sec) {
+	char dir[64];
+	char open_stack[96];	/* mode 0666: anyone may use it */
+	int nsfd;
+};
+
+FIXTURE_SETUP(sec)
+{
+	ASSERT_EQ(0, mount_stackfs(self->dir, sizeof(self->dir)));
+	ASSERT_EQ(0, chmod(self->dir, 0755));
+	snprintf(self->open_stack, sizeof(self->open_stack), "%s/open", self->dir);
+	umask(0);
+	self->nsfd = new_stack(self->open_stack, 0666);
+	ASSERT_LE(0, self->nsfd);
+}
+
+FIXTURE_TEARDOWN(sec)
+{
+	close(self->nsfd);
+	umount_stackfs(self->dir);
+}
+
+/* The seccomp filter of systemd's RestrictAddressFamilies=AF_UNIX. */
+static int restrict_address_families_to_unix(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(insns), .filter = insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* A filter that allows everything: still a sandbox msocket cannot see. */
+static int allow_everything(void)
+{
+	struct sock_filter insns[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+	struct sock_fprog prog = { .len = 1, .filter = insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* The call that returned @fd failed with @err. */
+static int refused_with(int fd, int err)
+{
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == err;
+}
+
+/* The call that returned @fd made an fd (closed here). */
+static int works(int fd)
+{
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int under_restrict_address_families(void *arg)
+{
+	const char *stack = arg;
+	int pfd = open(stack, O_PATH | O_CLOEXEC);
+
+	if (pfd < 0)
+		return 1;
+	/* Control: the stack works before the filter. */
+	if (!works(sys_msocket(stack, AF_INET, SOCK_STREAM, 0)))
+		return 2;
+	if (restrict_address_families_to_unix())
+		return 3;
+	/* The filter itself works. */
+	if (!refused_with(socket(AF_INET, SOCK_STREAM, 0), EAFNOSUPPORT))
+		return 4;
+	if (!refused_with(sys_msocket(stack, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 5;
+	if (!refused_with(msocket_fd(pfd, AF_INET6, SOCK_DGRAM, 0), EPERM))
+		return 6;
+	if (!refused_with(sys_msocket(NULL, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 7;
+	if (!refused_with(sys_msocket(stack, AF_INET, SOCK_DEFAULT, 0), EPERM))
+		return 8;
+	/* Even the family the filter allows: msocket cannot tell. */
+	if (!refused_with(sys_msocket(stack, AF_UNIX, SOCK_STREAM, 0), EPERM))
+		return 9;
+	return 0;
+}
+
+TEST_F(sec, seccomp_restrict_address_families_is_not_bypassed)
+{
+	EXPECT_EQ(0, child(under_restrict_address_families, self->open_stack));
+}
+
+static int under_allow_all_filter(void *arg)
+{
+	const char *stack = arg;
+
+	if (allow_everything())
+		return 1;
+	if (!refused_with(sys_msocket(stack, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 2;
+	/* socket(2) itself works: only msocket is refused. */
+	if (!works(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)))
+		return 3;
+	return 0;
+}
+
+TEST_F(sec, any_seccomp_filter_gets_eperm)
+{
+	EXPECT_EQ(0, child(under_allow_all_filter, self->open_stack));
+}
+
+/* As a user under the filter, with a stack granted to them: refused too. */
+TEST_F(sec, a_granted_user_under_seccomp_is_refused)
+{
+	EXPECT_EQ(0, run_as(TEST_UID, under_restrict_address_families, self->open_stack));
+}
+
+static int drop_cap_net_admin(void)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1u << 12);	/* CAP_NET_ADMIN */
+	data[0].permitted &= ~(1u << 12);
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * systemd's PrivateNetwork=: a namespace of its own, no CAP_NET_ADMIN over
+ * the host's. A world-writable stack of the host is out of reach; a stack
+ * of the sandbox's own namespace is not.
+ */
+static int in_private_network(void *arg)
+{
+	const char *dir = arg;
+	char own[128], host[128];
+	int nsfd;
+
+	snprintf(host, sizeof(host), "%s/open", dir);
+	snprintf(own, sizeof(own), "%s/own", dir);
+	if (unshare(CLONE_NEWNET))
+		return 1;
+	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || mkstack(own, nsfd, 0600))
+		return 2;
+	if (drop_cap_net_admin())
+		return 3;
+	if (!refused_with(sys_msocket(host, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 4;
+	if (!refused_with(sys_msocket(host, AF_INET, SOCK_DEFAULT, 0), EPERM))
+		return 5;
+	if (!works(sys_msocket(own, AF_INET, SOCK_STREAM, 0)))
+		return 6;
+	unlink(own);
+	return 0;
+}
+
+TEST_F(sec, private_network_sandbox_reaches_no_other_stack)
+{
+	EXPECT_EQ(0, child(in_private_network, self->dir));
+}
+
+/*
+ * A rootless container: a user namespace and a network namespace of the
+ * user's own. The host's world-writable stack is out of reach; a stack the
+ * user made (and administers) works.
+ */
+static int in_rootless_container(void *arg)
+{
+	const char *host = arg;
+	char mnt[] = "/tmp/sec-userns.XXXXXX", own[64];
+	int nsfd;
+
+	if (!mkdtemp(mnt) || enter_userns(CLONE_NEWNET | CLONE_NEWNS))
+		return 1;
+	if (mount("none", mnt, "stackfs", 0, NULL))
+		return 2;
+	snprintf(own, sizeof(own), "%s/own", mnt);
+	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || mkstack(own, nsfd, 0600))
+		return 3;
+	if (!refused_with(sys_msocket(host, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 4;
+	if (!works(sys_msocket(own, AF_INET, SOCK_STREAM, 0)))
+		return 5;
+	return 0;
+}
+
+TEST_F(sec, rootless_container_reaches_no_host_stack)
+{
+	EXPECT_EQ(0, run_as(TEST_UID, in_rootless_container, self->open_stack));
+}
+
+/* Landlock's TCP rules (ABI 4), from uapi/linux/landlock.h of 6.7+. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+};
+
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+} __attribute__((packed));
+
+#define LL_RULE_NET_PORT 2
+#define LL_ACCESS_NET_BIND_TCP (1ULL << 0)
+#define LL_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+
+static int bind_port(int fd, int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int under_landlock(void *arg)
+{
+	const char *stack = arg;
+	struct ll_ruleset_attr attr = {
+		.handled_access_net = LL_ACCESS_NET_BIND_TCP | LL_ACCESS_NET_CONNECT_TCP,
+	};
+	struct ll_net_port_attr port = {
+		.allowed_access = LL_ACCESS_NET_BIND_TCP,
+		.port = 7001,
+	};
+	int ruleset, fd;
+
+	ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return 1;
+	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &port, 0))
+		return 2;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return 3;
+	/* Landlock is not seccomp: msocket works, and its sockets obey. */
+	fd = sys_msocket(stack, AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 4;
+	if (bind_port(fd, 7002) == 0 || errno != EACCES)
+		return 5;
+	if (bind_port(fd, 7001))
+		return 6;
+	close(fd);
+	return 0;
+}
+
+TEST_F(sec, landlock_tcp_rules_apply_to_msocket_sockets)
+{
+	EXPECT_EQ(0, child(under_landlock, self->open_stack));
+}
+
+/* A cgroup BPF program that refuses every inet socket created in it. */
+static int attach_deny_sock_create(int cgroup)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr load = {
+		.prog_type = BPF_PROG_TYPE_CGROUP_SOCK,
+		.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE,
+		.insns = (uintptr_t)insns,
+		.insn_cnt = ARRAY_SIZE(insns),
+		.license = (uintptr_t)"GPL",
+	};
+	union bpf_attr attach = { 0 };
+	int prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+
+	if (prog < 0)
+		return -1;
+	attach.target_fd = cgroup;
+	attach.attach_bpf_fd = prog;
+	attach.attach_type = BPF_CGROUP_INET_SOCK_CREATE;
+	return syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+}
+
+static int in_denying_cgroup(void *arg)
+{
+	const char *cg = arg;
+	char procs[128], pid[16];
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(procs, pid))
+		return 1;
+	if (!refused_with(socket(AF_INET, SOCK_STREAM, 0), EPERM))
+		return 2;
+	return 0;
+}
+
+struct cg_arg {
+	const char *cg, *stack;
+};
+
+static int msocket_in_denying_cgroup(void *arg)
+{
+	const struct cg_arg *a = arg;
+	int ret = in_denying_cgroup((void *)a->cg);
+
+	if (ret)
+		return ret;
+	if (!refused_with(sys_msocket(a->stack, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 3;
+	if (!refused_with(sys_msocket(a->stack, AF_INET6, SOCK_DGRAM, 0), EPERM))
+		return 4;
+	/* Not an inet socket: the program does not see it. */
+	if (!works(sys_msocket(a->stack, AF_UNIX, SOCK_STREAM, 0)))
+		return 5;
+	return 0;
+}
+
+TEST_F(sec, cgroup_bpf_sock_create_sees_msocket_sockets)
+{
+	char root[] = "/tmp/cgroup2.XXXXXX", cg[64];
+	struct cg_arg a = { .cg = cg, .stack = self->open_stack };
+	int cgfd;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	ASSERT_EQ(0, mount("none", root, "cgroup2", 0, NULL));
+	snprintf(cg, sizeof(cg), "%s/msocket-deny", root);
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, cgfd);
+	ASSERT_EQ(0, attach_deny_sock_create(cgfd)) TH_LOG("bpf: %s", strerror(errno));
+	EXPECT_EQ(0, child(msocket_in_denying_cgroup, &a));
+	close(cgfd);
+	rmdir(cg);
+	umount2(root, MNT_DETACH);
+	rmdir(root);
+}
+
+TEST_HARNESS_MAIN
