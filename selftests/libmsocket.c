@@ -757,7 +757,8 @@ static void *thread_main(void *data)
 	return NULL;
 }
 
-TEST_F(lib, threads)
+/* The default 30 s is short for 4 threads of 500 rounds under KASAN on a loaded host. */
+TEST_F_TIMEOUT(lib, threads, 180)
 {
 	struct stacks stacks = {
 		.blue = self->blue, .red = self->red,

@@ -90,7 +90,7 @@ su -s /bin/sh msuser -c "exec mstack exec $blue -- socat TCP-LISTEN:7301,bind=10
 pids="$pids $!"
 check "a user's socat listens in blue" wait_until mstack exec "$red" -- nc.openbsd -z -w 2 10.7.0.2 7301
 has "a user's socat client in red talks to it" "from-blue" \
-	as_user "mstack exec $red -- socat -T 2 - TCP:10.7.0.2:7301 </dev/null"
+	as_user "mstack exec $red -- socat -T 10 - TCP:10.7.0.2:7301 </dev/null"
 fails "socat in the native stack cannot" 1 socat -T 2 - TCP:10.7.0.2:7301 </dev/null
 
 # Static programs: LD_PRELOAD cannot reach them; setns can, for root.

@@ -256,11 +256,11 @@ struct ll_ruleset_attr {
 struct ll_net_port_attr {
 	uint64_t allowed_access;
 	uint64_t port;
-} __attribute__((packed));
+};
 
 #define LL_RULE_NET_PORT 2
-#define LL_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define LL_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#define LL_ACCESS_NET_BIND_TCP 1ULL
+#define LL_ACCESS_NET_CONNECT_TCP 2ULL
 
 static int bind_port(int fd, int port)
 {

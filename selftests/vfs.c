@@ -30,8 +30,10 @@
 #include "kselftest_harness.h"
 #include "msocket_test.h"
 
-/* Counts and logs the checks that do not hold (the battery runs as root
- * and, in a child, as a user, so it cannot use the harness's ASSERTs). */
+/*
+ * Counts and logs the checks that do not hold (the battery runs as root
+ * and, in a child, as a user, so it cannot use the harness's ASSERTs).
+ */
 static int bad;
 
 #define CHECK(cond, ...) do {						\
@@ -82,7 +84,7 @@ static void exec_fails(const char *path)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
+		char *const argv[] = { (char *)path, NULL };
 
 		execve(path, argv, NULL);
 		_exit(errno == EACCES ? 0 : 10 + errno);
@@ -111,7 +113,7 @@ static void battery(const char *dir)
 	CHECK(lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSTACK, "lstat");
 	WORKS(mkdir(sub, 0755));
 	d = opendir(dir);
-	CHECK(d != NULL, "opendir");
+	CHECK(d, "opendir");
 	while (d && (de = readdir(d))) {
 		if (!strcmp(de->d_name, "stack"))
 			CHECK(de->d_type == DT_UNKNOWN, "d_type %d for a stack file", de->d_type);
@@ -128,7 +130,8 @@ static void battery(const char *dir)
 	CHECK(rw >= 0, "O_RDWR: %s", strerror(errno));
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	CHECK(pfd >= 0, "O_PATH: %s", strerror(errno));
-	WORKS(fd = open(path, O_WRONLY | O_CLOEXEC)) ;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "O_WRONLY: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	fd = open(path, O_RDONLY | O_TRUNC | O_CLOEXEC);
@@ -203,7 +206,7 @@ static void battery(const char *dir)
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			char *argv[] = { "stack", NULL };
+			char *const argv[] = { "stack", NULL };
 
 			chmod(path, 0755);
 			syscall(SYS_execveat, pfd, "", argv, NULL, AT_EMPTY_PATH);
@@ -216,7 +219,7 @@ static void battery(const char *dir)
 	/* A stack file still works as one after all this. */
 	if (pfd >= 0) {
 		sock = msocket_fd(pfd, AF_INET, SOCK_DGRAM, 0);
-		CHECK(sock >= 0, "msocket after the battery: %s", strerror(errno));
+		CHECK(sock >= 0, "msocket after all this: %s", strerror(errno));
 		if (sock >= 0)
 			close(sock);
 		close(pfd);

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -430,10 +431,31 @@ static struct snapshot *snapshot_of(const char *value)
 }
 
 /* The first entry of the variable in @array, and its index; NULL if none. */
+/*
+ * A set-user-ID, set-group-ID or file-capability program (AT_SECURE, as
+ * secure_getenv(3) tells) ignores MSOCKET_DEFAULTS: the user who runs it
+ * must not steer its sockets into a stack only its raised credentials may
+ * use. It keeps the native stack, and its own msocket() calls.
+ */
+static bool env_ignored(void)
+{
+	static int secure = -1;
+	int s = __atomic_load_n(&secure, __ATOMIC_RELAXED);
+
+	if (s < 0) {
+		s = getauxval(AT_SECURE) != 0;
+		__atomic_store_n(&secure, s, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
 static const char *find_entry(char **array, size_t *index)
 {
 	size_t i;
 
+	*index = 0;
+	if (env_ignored())
+		return NULL;
 	for (i = 0; array && array[i]; i++) {
 		if (strncmp(array[i], ENV_PREFIX, ENV_PREFIX_LEN) == 0) {
 			*index = i;
@@ -511,7 +533,7 @@ static const struct snapshot *current_unlocked(void)
 	if (!snap || !snap->valid || environ != array)
 		return NULL;
 	if (!entry)
-		return getenv(MSOCKET_DEFAULTS_ENV) ? NULL : snap;
+		return !env_ignored() && getenv(MSOCKET_DEFAULTS_ENV) ? NULL : snap;
 	/*
 	 * An entry is removed by moving the later ones down over it, so the
 	 * same pointer at the same index means it is still there.

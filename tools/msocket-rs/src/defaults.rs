@@ -161,8 +161,15 @@ impl Defaults {
     }
 
     /// The defaults in the environment of this process; none if [`ENV`] is
-    /// not set.
+    /// not set, and none in a set-user-ID, set-group-ID or file-capability
+    /// program (`AT_SECURE`, as `secure_getenv(3)` tells), which the user
+    /// who runs it must not steer into a stack only its raised credentials
+    /// may use (libmsocket does the same).
     pub fn from_env() -> Result<Defaults, ParseError> {
+        // SAFETY: getauxval takes no pointers and only reads the auxv.
+        if unsafe { libc::getauxval(libc::AT_SECURE) } != 0 {
+            return Ok(Defaults::new());
+        }
         match std::env::var_os(ENV) {
             Some(value) => Defaults::parse_bytes(value.as_bytes()),
             None => Ok(Defaults::new()),
