@@ -149,6 +149,13 @@ has "vustack -h prints the usage" "Usage: vustack [options] stack cmd [args]" vu
 has "vustack -v -h lists the families" "   10: inet6" vustack -v -h
 fails_with "vustack with a bad option: usage error" 2 "unknown option -x" vustack -x "$dir/red" true
 fails_with "vustack without a command: usage error" 2 "a stack and a command are needed" vustack "$dir/red"
+has "vustack STACK -- CMD ARGS: getopt's -- is consumed, as in VUOS" "10.9.0.1/24" \
+	vustack "$dir/red" -- /usr/sbin/ip -o addr
+has "vustack STACK -v CMD: an option after the stack (getopt's permutation)" \
+	"vustack: using $dir/red for all address families" vustack "$dir/red" -v /usr/sbin/ip -o addr
+has "vustack --verb --fam=netlink: long options abbreviated as getopt_long takes them" \
+	"vustack: using $dir/red for the address families netlink(16)" \
+	vustack --verb --fam=netlink "$dir/red" /usr/sbin/ip -o addr
 fails_with "vustack on a file that is not a stack: EOPNOTSUPP" 1 "vustack: /etc/passwd: EOPNOTSUPP" \
 	vustack /etc/passwd true
 
