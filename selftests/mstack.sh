@@ -81,8 +81,22 @@ has "ls -l without r: the namespace id is not readable" "rw------- root root net
 	as_user mstack ls -l "$dir"
 chmod 666 "$dir/red"
 
+has "ls -j: a JSON array, as ip -j netns" "{\"name\":\"red\",\"path\":\"$dir/red\",\"type\":\"stack\"}" \
+	mstack -j ls "$dir"
+has "ls -l -j: namespace id and interfaces in JSON" \
+	"\"netns_id\":$red_id,\"interfaces\":[{\"name\":\"lo\",\"state\":\"UP\",\"addresses\":[\"127.0.0.1/8\"" \
+	mstack ls -l -j "$dir/red"
+# A group with more members than one page of getgrgid_r's buffer holds.
+members=$(seq -w 1 2000 | sed 's/^/member/' | tr '\n' ',' | sed 's/,$//')
+echo "biggroup:x:3000:$members" >>/etc/group
+check "  (an /etc/group entry of more than 16 kB)" test "$(grep -c "^biggroup:x:3000:member0001,.*,member2000$" /etc/group)" -eq 1
+chgrp 3000 "$dir/blue"
+has "ls -l names a group whose entry needs a large buffer" "rw------- root biggroup" mstack ls -l "$dir/blue"
+chgrp 0 "$dir/blue"
+
 # --- probe -------------------------------------------------------------------
 has "probe lists inet" "2 inet" mstack probe "$dir/red"
+has "probe -j: JSON" "{\"family\":2,\"name\":\"inet\"}" mstack probe -j "$dir/red"
 has "probe lists inet6" "10 inet6" mstack probe "$dir/red"
 has "probe lists unix, netlink, packet" "1 unix" mstack probe "$dir/red"
 lacks "probe does not list irda (not in this kernel)" irda mstack probe "$dir/red"
@@ -164,6 +178,10 @@ fails_with "rm of a file that is not a stack: EOPNOTSUPP, kept" 1 \
 	"mstack: $dir/sub: not a stack file: EOPNOTSUPP" mstack rm "$dir/sub"
 check "  the directory is still there" test -d "$dir/sub"
 fails_with "rm of a missing stack: ENOENT" 1 "mstack: $dir/none: ENOENT" mstack rm "$dir/none"
+mstack add "$dir/extra" --new
+fails_with "rm carries on past a bad operand, as rm(1), and exits 1" 1 "mstack: $dir/none: ENOENT" \
+	mstack rm "$dir/none" "$dir/extra"
+check "  the operand after it is removed" test ! -e "$dir/extra"
 check "rm removes stack files" mstack rm "$dir/alias" "$dir/self"
 check "  they are gone" sh -c "! test -e $dir/alias && ! test -e $dir/self && test -d $dir"
 fails "rm without a path: usage error" 2 mstack rm

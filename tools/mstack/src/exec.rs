@@ -227,7 +227,7 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
             Mode::Preload
         };
         if let (Some(why), true) = (unreachable, req.verbose) {
-            eprintln!(
+            note!(
                 "{prog}: {} {why}: LD_PRELOAD cannot reach it, using setns",
                 req.command[0].to_string_lossy()
             );
@@ -265,7 +265,7 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         // The command's own namespace is now the stack: no defaults.
         cmd.env_remove(msocket::defaults::ENV);
         if req.verbose {
-            eprintln!("{prog}: entering the network namespace of {shown} (every family)");
+            note!("{prog}: entering the network namespace of {shown} (every family)");
         }
         // SAFETY: setns on this single-threaded process, with an nsfs fd.
         if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) } < 0 {
@@ -301,13 +301,13 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     cmd.env("LD_PRELOAD", &preload);
     if req.verbose {
         match &families {
-            None => eprintln!("{prog}: using {shown} for all address families"),
-            Some(list) => eprintln!(
+            None => note!("{prog}: using {shown} for all address families"),
+            Some(list) => note!(
                 "{prog}: using {shown} for the address families {}",
                 families::show(list)
             ),
         }
-        eprintln!(
+        note!(
             "{prog}: {}={} LD_PRELOAD={}",
             msocket::defaults::ENV,
             defaults,

@@ -224,10 +224,13 @@ pub fn main() -> ExitCode {
         .unwrap_or_else(|| "vustack".into());
     let args: Vec<OsString> = args.collect();
     match parse(&args) {
-        Ok(Parsed::Help { verbose }) => {
-            print!("{}", usage(&prog, verbose));
-            ExitCode::SUCCESS
-        }
+        Ok(Parsed::Help { verbose }) => match crate::error::write_stdout(&usage(&prog, verbose)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                crate::error::report(&prog, &err);
+                ExitCode::from(err.code())
+            }
+        },
         Ok(Parsed::Run {
             stack,
             families,
@@ -246,15 +249,71 @@ pub fn main() -> ExitCode {
                     command,
                 },
             );
-            eprintln!("{prog}: {err}");
+            crate::error::report(&prog, &err);
             ExitCode::from(err.code())
         }
         Err(message) => {
-            eprintln!("{prog}: {message}\n");
-            eprint!("{}", usage(&prog, false));
+            use std::io::Write;
+            let _ = write!(
+                std::io::stderr(),
+                "{prog}: {message}\n\n{}",
+                usage(&prog, false)
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// vustack's command line as a clap command, for shell completions only
+/// (the parsing is [`parse`]'s).
+pub fn clap_command() -> clap::Command {
+    use clap::{Arg, ArgAction, ValueHint};
+    clap::Command::new("vustack")
+        .about("run a command with a default network stack")
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::SetTrue)
+                .help("print this short usage message"),
+        )
+        .arg(
+            Arg::new("families")
+                .short('f')
+                .long("families")
+                .visible_alias("family")
+                .value_name("list")
+                .action(ArgAction::Append)
+                .help("set the list of address families"),
+        )
+        .arg(
+            Arg::new("supported")
+                .short('s')
+                .long("supported")
+                .action(ArgAction::SetTrue)
+                .help("all families supported by the stack"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .action(ArgAction::SetTrue)
+                .help("verbose mode"),
+        )
+        .arg(
+            Arg::new("stack")
+                .value_hint(ValueHint::FilePath)
+                .required(true),
+        )
+        .arg(
+            Arg::new("cmd")
+                .value_hint(ValueHint::CommandWithArguments)
+                .num_args(1..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true)
+                .required(true),
+        )
 }
 
 #[cfg(test)]
