@@ -104,6 +104,9 @@ fails_with "probe of a file that is not a stack: EOPNOTSUPP" 1 "mstack: /etc/pas
 	mstack probe /etc/passwd
 fails_with "probe without w: EACCES" 1 "EACCES" as_user mstack probe "$dir/blue"
 
+fails_with "msocket-tcp reports msocket's errno, not the one printf left" 1 \
+	"msocket-tcp: msocket: No such file or directory" sh -c "msocket-tcp serve $dir/none 127.0.0.1 1 >&-"
+
 # --- exec --------------------------------------------------------------------
 env_of() { mstack exec --preload "$@" -- sh -c 'echo "D=$MSOCKET_DEFAULTS P=$LD_PRELOAD"'; }
 has "exec sets every family by default" "D=*=$dir/red P=/usr/lib/libmsocket.so.0" env_of "$dir/red"
