@@ -143,6 +143,11 @@ fails_with "exec --setns with -f: usage error" 2 "setns moves every address fami
 	mstack exec --setns -f inet "$dir/red" -- true
 fails_with "exec of a static program with -f: usage error that says why" 2 "statically linked" \
 	mstack exec -f inet "$dir/red" -- busybox true
+{ printf '\177ELF\001\001\001'; head -c 57 /dev/zero; } >/tmp/elf32 && chmod 755 /tmp/elf32
+fails_with "exec of a 32-bit program with -f: refused, saying why (no 64-bit preload into it)" 2 \
+	"is a 32-bit program (the 64-bit libmsocket cannot be preloaded into it)" \
+	mstack exec -f inet "$dir/red" -- /tmp/elf32
+rm -f /tmp/elf32
 fails_with "exec without w on the stack: EACCES" 1 "mstack: $dir/blue: EACCES" \
 	as_user mstack exec --preload "$dir/blue" -- true
 fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
