@@ -166,6 +166,18 @@ has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
 has "  and clears inherited defaults" "D= " \
 	env MSOCKET_DEFAULTS="*=$dir/blue" mstack exec --setns "$dir/red" -- sh -c 'echo "D=$MSOCKET_DEFAULTS "'
 
+# --- export and import: the ip netns world ----------------------------------
+check "export makes a stack's namespace an ip netns one (/run/netns/NAME)" mstack export "$dir/red" mst-red
+has "  ip netns exec NAME runs in the stack" "10.9.0.1/24" /usr/sbin/ip netns exec mst-red /usr/sbin/ip -o addr
+/usr/sbin/ip netns del mst-red
+fails_with "export to a name ip netns refuses: usage error" 2 "is not a valid ip netns name" \
+	mstack export "$dir/red" a/b
+/usr/sbin/ip netns add mst-imp
+check "import makes a stack file for an ip netns namespace" mstack import --dir "$dir" mst-imp
+has "  bound to that namespace" "net:[$(ns_of /run/netns/mst-imp)] $dir/mst-imp" mstack ls -l "$dir/mst-imp"
+mstack rm "$dir/mst-imp"
+/usr/sbin/ip netns del mst-imp
+
 # --- vustack -----------------------------------------------------------------
 has "vustack -h prints the usage" "Usage: vustack [options] stack cmd [args]" vustack -h
 has "vustack -v -h lists the families" "   10: inet6" vustack -v -h

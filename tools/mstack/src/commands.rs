@@ -57,6 +57,95 @@ fn rm_one(path: &Path) -> Result<(), Error> {
     std::fs::remove_file(path).about(path.display())
 }
 
+/// Where iproute2 keeps the names of network namespaces.
+pub const NETNS_RUN_DIR: &str = "/run/netns";
+
+/// A name ip netns accepts: not empty, no `/`, not `.` or `..`.
+fn netns_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return Err(Error::usage(format!(
+            "'{name}' is not a valid ip netns name"
+        )));
+    }
+    Ok(())
+}
+
+/// `mstack export`: bind-mounts the stack's namespace on
+/// `/run/netns/NAME`, as `ip netns add` does for a namespace of its own,
+/// so that `ip netns exec NAME`, `nsenter --net=/run/netns/NAME`,
+/// systemd's `NetworkNamespacePath=` and CNI find it. Needs
+/// `CAP_SYS_ADMIN` (the mount) and read permission on the stack file.
+/// `ip netns del NAME` undoes it.
+pub fn export(stack: &Path, name: &str) -> Result<(), Error> {
+    netns_name(name)?;
+    let ns = Stack::open(stack)
+        .and_then(|s| s.netns_fd())
+        .about(stack.display())?;
+    std::fs::create_dir_all(NETNS_RUN_DIR).about(NETNS_RUN_DIR)?;
+    let target = Path::new(NETNS_RUN_DIR).join(name);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .about(target.display())?;
+    let source = format!("/proc/self/fd/{}\0", std::os::fd::AsRawFd::as_raw_fd(&ns));
+    let c_target = std::ffi::CString::new(target.as_os_str().as_encoded_bytes())
+        .map_err(|_| Error::usage("a NUL byte in the name"))?;
+    // SAFETY: NUL-terminated strings; a bind mount takes no data.
+    let ret = unsafe {
+        libc::mount(
+            source.as_ptr().cast(),
+            c_target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    };
+    if ret < 0 {
+        let err = io::Error::last_os_error();
+        let _ = std::fs::remove_file(&target);
+        return Err(Error::io(format!("{}: bind mount", target.display()), err));
+    }
+    Ok(())
+}
+
+/// `mstack import`: a stack file `DIR/NAME` for each ip netns namespace
+/// `NAME` (every one in `/run/netns` if `names` is empty). Carries on past
+/// a failure, reporting it, as `rm` does.
+pub fn import(
+    dir: &Path,
+    names: &[String],
+    mode: u32,
+    mut report: impl FnMut(&Error),
+) -> Result<(), Error> {
+    let names: Vec<String> = if names.is_empty() {
+        let mut all: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(NETNS_RUN_DIR, e)),
+        };
+        all.sort();
+        all
+    } else {
+        names.to_vec()
+    };
+    let mut last = Ok(());
+    for name in &names {
+        let result = netns_name(name).and_then(|()| {
+            let file = Path::new(NETNS_RUN_DIR).join(name);
+            add(&dir.join(name), &Source::File(file), mode)
+        });
+        if let Err(e) = result {
+            report(&e);
+            last = Err(e);
+        }
+    }
+    last
+}
+
 /// `rwxr-x---` for permission bits.
 pub fn mode_string(mode: u32) -> String {
     let mut s = String::with_capacity(9);

@@ -5,6 +5,8 @@
 //! mstack rm PATH...
 //! mstack ls [-l] [-j] [DIR]
 //! mstack probe [-j] STACK
+//! mstack export STACK NAME
+//! mstack import [--dir DIR] [-m MODE] [NAME...]
 //! mstack completions SHELL [--command vustack]
 //! mstack exec [-f FAMILIES] [-s] [-v] [--setns | --preload] STACK -- CMD [ARGS...]
 //! vustack [-h] [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
@@ -87,6 +89,24 @@ pub enum Command {
     },
     /// Run a command with a stack as its default stack.
     Exec(ExecArgs),
+    /// Make a stack's namespace visible to ip netns: /run/netns/NAME (a bind mount).
+    Export {
+        /// The stack file.
+        stack: PathBuf,
+        /// The name for ip netns.
+        name: String,
+    },
+    /// Make stack files for ip netns namespaces (all of /run/netns without NAMEs).
+    Import {
+        /// Where the stack files go.
+        #[arg(long, default_value = "/dev/net")]
+        dir: PathBuf,
+        /// Permission bits, in octal.
+        #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
+        mode: u32,
+        /// The ip netns names.
+        names: Vec<String>,
+    },
     /// Print a shell completion script for mstack or vustack.
     Completions {
         /// The shell.
@@ -181,6 +201,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 commands::probe_text(&families)
             })
+        }
+        Command::Export { stack, name } => commands::export(&stack, &name),
+        Command::Import { dir, mode, names } => {
+            commands::import(&dir, &names, mode, |e| error::report("mstack", e))
+                .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
         }
         Command::Completions { shell, command } => {
             let mut cmd = if command == "vustack" {
