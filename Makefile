@@ -249,7 +249,7 @@ clippy:
 	@rc=0; $(MAKE) --no-print-directory module CLIPPY=1 >$(BUILD)/clippy.log 2>&1 || rc=$$?; \
 		cat $(BUILD)/clippy.log; [ $$rc -eq 0 ] && ! grep -Eq '^(warning|error)' $(BUILD)/clippy.log
 	@for c in $(RUST_CRATES); do \
-		$(CARGO) clippy --all-targets $(CARGO_FLAGS) --manifest-path $$c/Cargo.toml -- -D warnings || exit 1; \
+		$(CARGO) clippy --all-targets --all-features $(CARGO_FLAGS) --manifest-path $$c/Cargo.toml -- -D warnings || exit 1; \
 	done
 
 fmt:

@@ -566,6 +566,15 @@ TEST_F(lib, removed_stack_fails_sockets)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/* The namespace id of the stack file @fd is open on (O_PATH is enough), or 0. */
+static uint64_t stack_ns_id_of_fd(int fd)
+{
+	char link[32];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	return stack_ns_id(link);
+}
+
 /* The fd the library keeps open on the stack file @path, or -1. */
 static int kept_fd(const char *path)
 {
@@ -663,6 +672,150 @@ TEST_F(lib, program_closing_or_reusing_the_stack_fd)
 	ASSERT_EQ(0, msocket(NULL, AF_UNSPEC, SOCK_DEFAULT, 0));
 	EXPECT_EQ(self->native_id, socket_in(AF_INET));
 	EXPECT_EQ(fds - 1, count_fds());
+}
+
+/*
+ * The program closes the kept fd and opens the same stack file itself, on
+ * the same number: fstat() cannot tell the two apart, and the library
+ * must not close the program's fd when the defaults change.
+ */
+TEST_F(lib, program_reopening_the_same_stack_file_on_the_kept_number)
+{
+	int fd, mine;
+
+	ASSERT_EQ(0, msocket(self->blue, AF_INET, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	fd = kept_fd(self->blue);
+	ASSERT_LE(0, fd);
+	close(fd);
+	mine = open(self->blue, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, mine);
+	if (mine != fd) {
+		ASSERT_EQ(fd, dup2(mine, fd));
+		close(mine);
+	}
+	/* The library uses it (the same stack file) and then lets it go. */
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	ASSERT_EQ(0, msocket(self->red, AF_INET, SOCK_DEFAULT, 0));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	ASSERT_EQ(0, msocket(NULL, AF_UNSPEC, SOCK_DEFAULT, 0));
+	EXPECT_LE(0, fcntl(fd, F_GETFD));	/* still open: the program's */
+	EXPECT_EQ(self->blue_id, stack_ns_id_of_fd(fd));
+	close(fd);
+}
+
+/*
+ * msocketat(): by an fd opened once on the stack file (O_PATH), by a
+ * directory fd and a relative path, SOCK_DEFAULT by fd; its errors.
+ */
+TEST_F(lib, msocketat_by_fd_and_by_dirfd)
+{
+	int stack, dir, sock;
+	char want[160];
+
+	stack = open(self->blue, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, stack);
+	sock = msocketat(stack, NULL, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, AT_EMPTY_PATH);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(sock, F_GETFD));
+	close(sock);
+	sock = msocketat(stack, "", AF_INET6, SOCK_STREAM, 0, AT_EMPTY_PATH);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	close(sock);
+	dir = open(self->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dir);
+	sock = msocketat(dir, "red", AF_INET, SOCK_DGRAM, 0, 0);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->red_id, socket_ns_id(sock));
+	close(sock);
+	/* SOCK_DEFAULT by fd stores the stack file's canonical path. */
+	ASSERT_EQ(0, msocketat(stack, NULL, AF_INET, SOCK_DEFAULT, 0, AT_EMPTY_PATH));
+	snprintf(want, sizeof(want), "inet=%s", self->blue);
+	EXPECT_STREQ(want, defaults());
+	EXPECT_EQ(self->blue_id, socket_in(AF_INET));
+	ASSERT_EQ(0, msocketat(dir, "red", AF_UNSPEC, SOCK_DEFAULT, 0, 0));
+	EXPECT_EQ(self->red_id, socket_in(AF_INET));
+	/* Errors. */
+	EXPECT_EQ(-1, msocketat(stack, NULL, AF_INET, SOCK_DGRAM, 0, 0));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, msocketat(stack, NULL, AF_INET, SOCK_DGRAM, 0, 0x10000000));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, msocketat(dir, "none", AF_INET, SOCK_DGRAM, 0, 0));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, msocketat(dir, NULL, AF_INET, SOCK_DGRAM, 0, AT_EMPTY_PATH));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, msocketat(-1, NULL, AF_INET, SOCK_DGRAM, 0, AT_EMPTY_PATH));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, msocketat(stack, NULL, 64, SOCK_DEFAULT, 0, AT_EMPTY_PATH));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	close(dir);
+	close(stack);
+}
+
+/* msocket_getdefault(): what msocket(NULL, ...) would use. */
+TEST_F(lib, getdefault)
+{
+	char buf[160], tiny[4];
+
+	EXPECT_EQ(0, msocket_getdefault(AF_INET, buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	ASSERT_EQ(0, msocket(self->red, AF_UNSPEC, SOCK_DEFAULT, 0));
+	ASSERT_EQ(0, msocket(self->blue, AF_INET6, SOCK_DEFAULT, 0));
+	EXPECT_EQ(1, msocket_getdefault(AF_INET, buf, sizeof(buf)));
+	EXPECT_STREQ(self->red, buf);
+	EXPECT_EQ(1, msocket_getdefault(AF_INET6, buf, sizeof(buf)));
+	EXPECT_STREQ(self->blue, buf);
+	EXPECT_EQ(1, msocket_getdefault(AF_UNSPEC, buf, sizeof(buf)));
+	EXPECT_STREQ(self->red, buf);
+	ASSERT_EQ(0, msocket(NULL, AF_UNIX, SOCK_DEFAULT, 0));
+	EXPECT_EQ(0, msocket_getdefault(AF_UNIX, buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(-1, msocket_getdefault(AF_INET, tiny, sizeof(tiny)));
+	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, msocket_getdefault(64, buf, sizeof(buf)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	setenv(MSOCKET_DEFAULTS_ENV, "inet=relative", 1);
+	EXPECT_EQ(-1, msocket_getdefault(AF_INET, buf, sizeof(buf)));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* msocket_netns_fd() and msocket_mkstack(): a second name for a stack. */
+TEST_F(lib, netns_fd_and_mkstack)
+{
+	char green[160];
+	int ns, stack, sock;
+
+	ns = msocket_netns_fd(AT_FDCWD, self->blue, 0);
+	ASSERT_LE(0, ns);
+	EXPECT_EQ(self->blue_id, ns_id_of_fd(ns));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(ns, F_GETFD));
+	snprintf(green, sizeof(green), "%s/green", self->dir);
+	ASSERT_EQ(0, msocket_mkstack(AT_FDCWD, green, ns, 0600));
+	EXPECT_EQ(-1, msocket_mkstack(AT_FDCWD, green, ns, 0600));
+	EXPECT_EQ(EEXIST, errno);
+	close(ns);
+	sock = msocket(green, AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(self->blue_id, socket_ns_id(sock));
+	close(sock);
+	/* By an O_PATH fd of the stack file. */
+	stack = open(self->red, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, stack);
+	ns = msocket_netns_fd(stack, NULL, AT_EMPTY_PATH);
+	ASSERT_LE(0, ns);
+	EXPECT_EQ(self->red_id, ns_id_of_fd(ns));
+	EXPECT_EQ(-1, msocket_mkstack(AT_FDCWD, "/tmp/not-a-stackfs", ns, 0600));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(ns);
+	close(stack);
+	EXPECT_EQ(-1, msocket_netns_fd(AT_FDCWD, "/etc/passwd", 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, msocket_netns_fd(AT_FDCWD, self->dir, AT_SYMLINK_NOFOLLOW));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, msocket_netns_fd(AT_FDCWD, "/nonexistent", 0));
+	EXPECT_EQ(ENOENT, errno);
 }
 
 /*

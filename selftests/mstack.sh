@@ -81,14 +81,31 @@ has "ls -l without r: the namespace id is not readable" "rw------- root root net
 	as_user mstack ls -l "$dir"
 chmod 666 "$dir/red"
 
+has "ls -j: a JSON array, as ip -j netns" "{\"name\":\"red\",\"path\":\"$dir/red\",\"type\":\"stack\"}" \
+	mstack -j ls "$dir"
+has "ls -l -j: namespace id and interfaces in JSON" \
+	"\"netns_id\":$red_id,\"interfaces\":[{\"name\":\"lo\",\"state\":\"UP\",\"addresses\":[\"127.0.0.1/8\"" \
+	mstack ls -l -j "$dir/red"
+# A group with more members than one page of getgrgid_r's buffer holds.
+members=$(seq -w 1 2000 | sed 's/^/member/' | tr '\n' ',' | sed 's/,$//')
+echo "biggroup:x:3000:$members" >>/etc/group
+check "  (an /etc/group entry of more than 16 kB)" test "$(grep -c "^biggroup:x:3000:member0001,.*,member2000$" /etc/group)" -eq 1
+chgrp 3000 "$dir/blue"
+has "ls -l names a group whose entry needs a large buffer" "rw------- root biggroup" mstack ls -l "$dir/blue"
+chgrp 0 "$dir/blue"
+
 # --- probe -------------------------------------------------------------------
 has "probe lists inet" "2 inet" mstack probe "$dir/red"
+has "probe -j: JSON" "{\"family\":2,\"name\":\"inet\"}" mstack probe -j "$dir/red"
 has "probe lists inet6" "10 inet6" mstack probe "$dir/red"
 has "probe lists unix, netlink, packet" "1 unix" mstack probe "$dir/red"
 lacks "probe does not list irda (not in this kernel)" irda mstack probe "$dir/red"
 fails_with "probe of a file that is not a stack: EOPNOTSUPP" 1 "mstack: /etc/passwd: EOPNOTSUPP" \
 	mstack probe /etc/passwd
 fails_with "probe without w: EACCES" 1 "EACCES" as_user mstack probe "$dir/blue"
+
+fails_with "msocket-tcp reports msocket's errno, not the one printf left" 1 \
+	"msocket-tcp: msocket: No such file or directory" sh -c "msocket-tcp serve $dir/none 127.0.0.1 1 >&-"
 
 # --- exec --------------------------------------------------------------------
 env_of() { mstack exec --preload "$@" -- sh -c 'echo "D=$MSOCKET_DEFAULTS P=$LD_PRELOAD"'; }
@@ -126,6 +143,11 @@ fails_with "exec --setns with -f: usage error" 2 "setns moves every address fami
 	mstack exec --setns -f inet "$dir/red" -- true
 fails_with "exec of a static program with -f: usage error that says why" 2 "statically linked" \
 	mstack exec -f inet "$dir/red" -- busybox true
+{ printf '\177ELF\001\001\001'; head -c 57 /dev/zero; } >/tmp/elf32 && chmod 755 /tmp/elf32
+fails_with "exec of a 32-bit program with -f: refused, saying why (no 64-bit preload into it)" 2 \
+	"is a 32-bit program (the 64-bit libmsocket cannot be preloaded into it)" \
+	mstack exec -f inet "$dir/red" -- /tmp/elf32
+rm -f /tmp/elf32
 fails_with "exec without w on the stack: EACCES" 1 "mstack: $dir/blue: EACCES" \
 	as_user mstack exec --preload "$dir/blue" -- true
 fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
@@ -144,11 +166,30 @@ has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
 has "  and clears inherited defaults" "D= " \
 	env MSOCKET_DEFAULTS="*=$dir/blue" mstack exec --setns "$dir/red" -- sh -c 'echo "D=$MSOCKET_DEFAULTS "'
 
+# --- export and import: the ip netns world ----------------------------------
+check "export makes a stack's namespace an ip netns one (/run/netns/NAME)" mstack export "$dir/red" mst-red
+has "  ip netns exec NAME runs in the stack" "10.9.0.1/24" /usr/sbin/ip netns exec mst-red /usr/sbin/ip -o addr
+/usr/sbin/ip netns del mst-red
+fails_with "export to a name ip netns refuses: usage error" 2 "is not a valid ip netns name" \
+	mstack export "$dir/red" a/b
+/usr/sbin/ip netns add mst-imp
+check "import makes a stack file for an ip netns namespace" mstack import --dir "$dir" mst-imp
+has "  bound to that namespace" "net:[$(ns_of /run/netns/mst-imp)] $dir/mst-imp" mstack ls -l "$dir/mst-imp"
+mstack rm "$dir/mst-imp"
+/usr/sbin/ip netns del mst-imp
+
 # --- vustack -----------------------------------------------------------------
 has "vustack -h prints the usage" "Usage: vustack [options] stack cmd [args]" vustack -h
 has "vustack -v -h lists the families" "   10: inet6" vustack -v -h
 fails_with "vustack with a bad option: usage error" 2 "unknown option -x" vustack -x "$dir/red" true
 fails_with "vustack without a command: usage error" 2 "a stack and a command are needed" vustack "$dir/red"
+has "vustack STACK -- CMD ARGS: getopt's -- is consumed, as in VUOS" "10.9.0.1/24" \
+	vustack "$dir/red" -- /usr/sbin/ip -o addr
+has "vustack STACK -v CMD: an option after the stack (getopt's permutation)" \
+	"vustack: using $dir/red for all address families" vustack "$dir/red" -v /usr/sbin/ip -o addr
+has "vustack --verb --fam=netlink: long options abbreviated as getopt_long takes them" \
+	"vustack: using $dir/red for the address families netlink(16)" \
+	vustack --verb --fam=netlink "$dir/red" /usr/sbin/ip -o addr
 fails_with "vustack on a file that is not a stack: EOPNOTSUPP" 1 "vustack: /etc/passwd: EOPNOTSUPP" \
 	vustack /etc/passwd true
 
@@ -157,6 +198,10 @@ fails_with "rm of a file that is not a stack: EOPNOTSUPP, kept" 1 \
 	"mstack: $dir/sub: not a stack file: EOPNOTSUPP" mstack rm "$dir/sub"
 check "  the directory is still there" test -d "$dir/sub"
 fails_with "rm of a missing stack: ENOENT" 1 "mstack: $dir/none: ENOENT" mstack rm "$dir/none"
+mstack add "$dir/extra" --new
+fails_with "rm carries on past a bad operand, as rm(1), and exits 1" 1 "mstack: $dir/none: ENOENT" \
+	mstack rm "$dir/none" "$dir/extra"
+check "  the operand after it is removed" test ! -e "$dir/extra"
 check "rm removes stack files" mstack rm "$dir/alias" "$dir/self"
 check "  they are gone" sh -c "! test -e $dir/alias && ! test -e $dir/self && test -d $dir"
 fails "rm without a path: usage error" 2 mstack rm

@@ -63,13 +63,15 @@ static const char *family_name(int domain)
 
 static int serve(const char *stack, struct sockaddr_storage *ss, socklen_t len, int domain)
 {
+	int fd, conn, one = 1, err;
 	char buf[512];
-	int fd, conn, one = 1;
 	ssize_t n;
 
 	fd = msocket(stack, domain, SOCK_STREAM, 0);
+	err = errno;	/* printf may change errno */
 	printf("server: msocket(\"%s\", %s, SOCK_STREAM, 0) = %d\n", stack,
 	       family_name(domain), fd);
+	errno = err;
 	if (fd < 0)
 		return fail("msocket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -100,14 +102,16 @@ static int send_text(const char *stack, struct sockaddr_storage *ss, socklen_t l
 {
 	char buf[512];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	if (msocket(stack, domain, SOCK_DEFAULT, 0) < 0)
 		return fail("msocket SOCK_DEFAULT");
 	printf("client: msocket(\"%s\", %s, SOCK_DEFAULT, 0) = 0\n", stack, family_name(domain));
 	fd = socket(domain, SOCK_STREAM, 0);
+	err = errno;	/* printf may change errno */
 	printf("client: socket(%s, SOCK_STREAM, 0) = %d (in %s)\n", family_name(domain), fd,
 	       stack);
+	errno = err;
 	if (fd < 0)
 		return fail("socket");
 	if (connect(fd, (struct sockaddr *)ss, len) < 0)

@@ -117,10 +117,14 @@ static void lock_release(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* In the child of a fork() the lock is fresh: only one thread lives on. */
+/*
+ * In the child of a fork() only the forking thread lives on, and it holds
+ * the lock (taken by lock_take before the fork): it releases it. Making
+ * the mutex anew over a locked one would be undefined.
+ */
 static void lock_reset(void)
 {
-	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_unlock(&lock);
 }
 
 __attribute__((constructor)) static void defaults_init(void)
@@ -308,18 +312,37 @@ static char *defaults_format(const struct defaults *d)
 	return out;
 }
 
-/* Whether @stack->fd is still the file it was opened on. */
-static bool stack_fd_is_ours(const struct msocket_stack_fd *stack)
+/*
+ * The open flags that mark a kept fd as the library's own: O_PATH with
+ * O_NOFOLLOW. A program that closes the kept fd and opens the same stack
+ * file again on the same number (closefrom() then open()) has an fd that
+ * fstat() cannot tell from ours; its open flags tell it, unless it too
+ * opened O_PATH | O_NOFOLLOW. The stored paths are canonical, so
+ * O_NOFOLLOW changes nothing for them; a path set by hand whose last
+ * component is a symlink is opened without it, and that fd is closed
+ * only on the st_dev/st_ino check.
+ */
+#define KEPT_MARK (O_PATH | O_NOFOLLOW)
+static bool kept_marked[MSOCKET_FAMILIES + 1];
+
+/* Whether @stack->fd, kept for @slot, is still the file it was opened on. */
+static bool stack_fd_is_ours(int slot, const struct msocket_stack_fd *stack)
 {
 	struct stat st;
+	int flags;
 
-	return fstat(stack->fd, &st) == 0 && st.st_dev == stack->dev &&
-	       st.st_ino == stack->ino;
+	if (fstat(stack->fd, &st) || st.st_dev != stack->dev || st.st_ino != stack->ino)
+		return false;
+	if (!kept_marked[slot])
+		return true;
+	flags = fcntl(stack->fd, F_GETFL);
+	return flags >= 0 && (flags & KEPT_MARK) == KEPT_MARK;
 }
 
 /*
  * Stops keeping the fd of @slot. It is closed only if it is still ours:
- * the program may have closed it and opened something else at its number.
+ * the program may have closed it and opened something else at its number,
+ * even the same stack file.
  */
 static void kept_drop(int slot)
 {
@@ -328,7 +351,7 @@ static void kept_drop(int slot)
 
 	if (k->fd < 0)
 		return;
-	if (stack_fd_is_ours(k))
+	if (stack_fd_is_ours(slot, k))
 		close(k->fd);
 	__atomic_store_n(&k->fd, -1, __ATOMIC_RELEASE);
 	errno = err;
@@ -349,7 +372,14 @@ static bool kept_open(int slot, const char *path)
 	int fd, err = errno;
 	struct stat st;
 
-	fd = open(path, O_PATH | O_CLOEXEC);
+	fd = open(path, KEPT_MARK | O_CLOEXEC);
+	kept_marked[slot] = true;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* A symlink set by hand: the file it names, unmarked. */
+		close(fd);
+		fd = open(path, O_PATH | O_CLOEXEC);
+		kept_marked[slot] = false;
+	}
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		__atomic_store_n(&k->dev, st.st_dev, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->ino, st.st_ino, __ATOMIC_RELAXED);
@@ -607,6 +637,19 @@ int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
 			kept_drop(slot);
 		ret = copy_path(slot_path(&current->table, slot), buf, len);
 	}
+	lock_release();
+	return ret;
+}
+
+int msocket_defaults_path(int domain, char *buf, size_t len)
+{
+	int ret;
+
+	lock_take();
+	ret = refresh();
+	if (ret == 0)
+		ret = copy_path(slot_path(&current->table, slot_of(&current->table, domain)),
+				buf, len);
 	lock_release();
 	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Internals of libmsocket shared by its source files. Every symbol here
- * has hidden visibility: only msocket() and socket() are exported.
+ * has hidden visibility: only the functions of msocket.h and socket() are
+ * exported.
  */
 #ifndef MSOCKET_INTERNAL_H
 #define MSOCKET_INTERNAL_H
@@ -53,6 +54,14 @@ int msocket_defaults_lookup(int domain, struct msocket_stack_fd *stack, char *bu
  */
 int msocket_defaults_forget(int domain, const struct msocket_stack_fd *stack,
 			    char *buf, size_t len);
+
+/*
+ * The path of the default stack of @domain (AF_UNSPEC: of the families
+ * without an entry of their own) into @buf: 1, or 0 for the native stack;
+ * -1 with errno EINVAL if MSOCKET_DEFAULTS does not parse, ENAMETOOLONG
+ * if @len is too small.
+ */
+int msocket_defaults_path(int domain, char *buf, size_t len);
 
 /*
  * Sets the default stack of @domain (AF_UNSPEC: every family) to the

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -59,10 +60,16 @@ static int device_is(int fd)
  */
 static int device_open(int stale)
 {
-	int fd = open(MSOCKET_DEVICE, O_RDONLY | O_CLOEXEC), old = stale;
+	int fd = open(MSOCKET_DEVICE, O_RDONLY | O_CLOEXEC), old = stale, err;
 	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd >= 0 && fstat(fd, &st)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (fd < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
 			errno = ENOSYS;
 		return -1;
@@ -78,13 +85,14 @@ static int device_open(int stale)
 }
 
 /*
- * MSOCKET_IOC_SOCKET on the cached /dev/msocket fd. An error that a stale
+ * ioctl @request (MSOCKET_IOC_SOCKET, MSOCKET_IOC_MKSTACK) with @args on
+ * the cached /dev/msocket fd. An error that a stale
  * fd would give (EBADF, or ENOTTY/EINVAL from some other file) is checked:
  * if the fd is no longer the device, the call is made again on a fresh
  * one. Without the device (module not loaded) msocket is an unimplemented
  * system call: ENOSYS.
  */
-static int msocket_ioctl(struct msocket_args *args)
+static int device_ioctl(unsigned long request, void *args)
 {
 	int dev = __atomic_load_n(&device_fd, __ATOMIC_ACQUIRE), ret, err;
 
@@ -93,7 +101,7 @@ static int msocket_ioctl(struct msocket_args *args)
 		if (dev < 0)
 			return -1;
 	}
-	ret = ioctl(dev, MSOCKET_IOC_SOCKET, args);
+	ret = ioctl(dev, request, args);
 	if (ret < 0 && (errno == EBADF || errno == ENOTTY || errno == EINVAL)) {
 		err = errno;
 		if (device_is(dev)) {
@@ -103,9 +111,14 @@ static int msocket_ioctl(struct msocket_args *args)
 		dev = device_open(dev);
 		if (dev < 0)
 			return -1;
-		ret = ioctl(dev, MSOCKET_IOC_SOCKET, args);
+		ret = ioctl(dev, request, args);
 	}
 	return ret;
+}
+
+static int msocket_ioctl(struct msocket_args *args)
+{
+	return device_ioctl(MSOCKET_IOC_SOCKET, args);
 }
 
 /* msocket() by path (NULL: the native stack). */
@@ -207,6 +220,176 @@ MSOCKET_API int msocket(const char *path, int domain, int type, int protocol)
 	if (!path)
 		return default_socket(domain, type, protocol);
 	return msocket_path(path, domain, type, protocol);
+}
+
+/*
+ * The canonical path of the file @fd is open on (O_PATH is enough), as
+ * the kernel names it in /proc/self/fd: a new string, or NULL.
+ */
+static char *fd_path(int fd)
+{
+	char link[32], *buf;
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	buf = malloc(PATH_MAX);
+	if (!buf)
+		return NULL;
+	len = readlink(link, buf, PATH_MAX - 1);
+	if (len < 0 || buf[0] != '/') {
+		if (len >= 0)
+			errno = ENOENT;	/* "(deleted)", or not a path */
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* openat(2) of a stack file named as msocketat() names it. */
+static int open_stack(int dirfd, const char *path, int flags, int oflags)
+{
+	char link[32];
+
+	if (!path || !path[0]) {
+		if (!(flags & AT_EMPTY_PATH)) {
+			errno = ENOENT;
+			return -1;
+		}
+		if (dirfd == AT_FDCWD) {
+			errno = EBADF;
+			return -1;
+		}
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		return open(link, oflags | O_CLOEXEC);
+	}
+	return openat(dirfd, path,
+		      oflags | O_CLOEXEC | (flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0));
+}
+
+/* msocketat() with SOCK_DEFAULT: the stack file's canonical path becomes the default. */
+static int set_default_at(int dirfd, const char *path, int domain, int protocol, int flags)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER0,
+		.flags = (__u32)flags,
+		.dirfd = dirfd,
+		.domain = domain,
+		.type = SOCK_DEFAULT,
+		.path = (uintptr_t)(path && path[0] ? path : NULL),
+	};
+	char *canon;
+	int fd, ret, err;
+
+	if (protocol != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (domain < 0 || domain >= MSOCKET_FAMILIES) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (msocket_ioctl(&args) < 0)
+		return -1;
+	fd = open_stack(dirfd, path, flags, O_PATH);
+	if (fd < 0)
+		return -1;
+	canon = fd_path(fd);
+	err = errno;
+	close(fd);
+	if (!canon) {
+		errno = err;
+		return -1;
+	}
+	ret = msocket_defaults_set(domain, canon);
+	free(canon);
+	return ret;
+}
+
+MSOCKET_API int msocketat(int dirfd, const char *path, int domain, int type, int protocol,
+			  int flags)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER0,
+		.flags = (__u32)flags,
+		.dirfd = dirfd,
+		.domain = domain,
+		.type = type,
+		.protocol = protocol,
+		.path = (uintptr_t)(path && path[0] ? path : NULL),
+	};
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* An empty path names @dirfd itself, with AT_EMPTY_PATH only. */
+	if (!args.path && !(flags & AT_EMPTY_PATH)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (type == SOCK_DEFAULT)
+		return set_default_at(dirfd, path, domain, protocol, flags);
+	return msocket_ioctl(&args);
+}
+
+MSOCKET_API int msocket_getdefault(int domain, char *buf, size_t len)
+{
+	int ret;
+
+	if (domain < 0 || domain >= MSOCKET_FAMILIES) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (!buf || !len) {
+		errno = ERANGE;
+		return -1;
+	}
+	ret = msocket_defaults_path(domain, buf, len);
+	if (ret < 0 && errno == ENAMETOOLONG)
+		errno = ERANGE;
+	if (ret == 0)
+		buf[0] = '\0';
+	return ret;
+}
+
+MSOCKET_API int msocket_mkstack(int dirfd, const char *path, int netns_fd, mode_t mode)
+{
+	struct msocket_mkstack_args args = {
+		.size = sizeof(args),
+		.flags = 0,
+		.dirfd = dirfd,
+		.netns_fd = netns_fd,
+		.mode = (__u32)mode,
+		.path = (uintptr_t)path,
+	};
+
+	if (!path) {
+		errno = EFAULT;
+		return -1;
+	}
+	return device_ioctl(MSOCKET_IOC_MKSTACK, &args) < 0 ? -1 : 0;
+}
+
+MSOCKET_API int msocket_netns_fd(int dirfd, const char *path, int flags)
+{
+	int fd, ns, err;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open_stack(dirfd, path, flags, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ns = ioctl(fd, STACKFS_IOC_NETNS_FD);
+	err = errno;
+	close(fd);
+	/* Any other file: not a stack (the ioctl is unknown to it). */
+	if (ns < 0 && (err == ENOTTY || err == EINVAL))
+		err = EOPNOTSUPP;
+	errno = err;
+	return ns;
 }
 
 MSOCKET_API int socket(int domain, int type, int protocol)

@@ -237,14 +237,23 @@ impl Defaults {
 
     /// Writes these defaults to this process's environment (removing
     /// [`ENV`] when there are none), for its later sockets and its
-    /// children. Like every change of the environment, this races with
-    /// C code reading it in other threads (`getenv(3)`); Rust's own
-    /// accesses are serialized by the standard library.
-    pub fn export(&self) {
-        if self.is_empty() {
-            std::env::remove_var(ENV);
-        } else {
-            std::env::set_var(ENV, self.to_os_string());
+    /// children.
+    ///
+    /// # Safety
+    ///
+    /// As [`std::env::set_var`] (unsafe in Rust 2024): no other thread
+    /// may read or write the environment at the same time through C
+    /// (`getenv(3)`, libmsocket's `socket()`...); Rust's own accesses are
+    /// serialized by the standard library, C's are not.
+    pub unsafe fn export(&self) {
+        #[allow(unused_unsafe)]
+        // SAFETY: the caller's promise.
+        unsafe {
+            if self.is_empty() {
+                std::env::remove_var(ENV);
+            } else {
+                std::env::set_var(ENV, self.to_os_string());
+            }
         }
     }
 

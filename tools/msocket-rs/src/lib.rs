@@ -89,15 +89,23 @@ static DEFAULTS_LOCK: Mutex<()> = Mutex::new(());
 ///
 /// Errors: those of [`Stack::open`] and [`Stack::check`]; `EINVAL` if
 /// `MSOCKET_DEFAULTS` holds a value that does not parse and `domain` is not
-/// `AF_UNSPEC`. See [`Defaults::export`] for the caveats of changing the
-/// environment in a threaded program.
+/// `AF_UNSPEC`.
+///
+/// # Safety
+///
+/// This changes the process's environment ([`std::env::set_var`]): no
+/// other thread may read or write the environment at the same time
+/// through C (`getenv(3)`, `setenv(3)`, libmsocket's `socket()`, the
+/// resolver...), which Rust's own lock does not cover. Call it before
+/// starting threads, or in a single-threaded program.
 ///
 /// ```no_run
-/// msocket::set_default(Some("/dev/net/red".as_ref()), libc::AF_INET)?;
+/// // SAFETY: single-threaded here.
+/// unsafe { msocket::set_default(Some("/dev/net/red".as_ref()), libc::AF_INET)? };
 /// let fd = msocket::socket(libc::AF_INET, libc::SOCK_STREAM, 0)?; // in red
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn set_default(stack: Option<&Path>, domain: i32) -> io::Result<()> {
+pub unsafe fn set_default(stack: Option<&Path>, domain: i32) -> io::Result<()> {
     if !(0..family::FAMILIES).contains(&domain) {
         return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT));
     }
@@ -115,7 +123,8 @@ pub fn set_default(stack: Option<&Path>, domain: i32) -> io::Result<()> {
         Defaults::from_env().map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?
     };
     defaults.set(domain, canonical.as_deref())?;
-    defaults.export();
+    // SAFETY: the caller's promise.
+    unsafe { defaults.export() };
     Ok(())
 }
 
@@ -128,11 +137,109 @@ pub fn default_stack(domain: i32) -> io::Result<Option<PathBuf>> {
     Ok(defaults.stack(domain).map(Path::to_path_buf))
 }
 
+/// The default stacks' files, kept open as libmsocket keeps them: for the
+/// value of [`defaults::ENV`] last seen, its parse and the stacks opened.
+struct Kept {
+    value: Option<std::ffi::OsString>,
+    defaults: Result<Defaults, defaults::ParseError>,
+    stacks: std::collections::HashMap<PathBuf, std::sync::Arc<KeptStack>>,
+}
+
+/// A kept stack file and its `st_dev`/`st_ino` when it was opened.
+struct KeptStack {
+    stack: Stack,
+    dev: u64,
+    ino: u64,
+}
+
+static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// The default of `domain` now: `None` for the native stack, else its
+/// path and the kept fd of it (opened on first use), if it could be opened.
+fn default_kept(domain: i32) -> io::Result<Option<(PathBuf, Option<std::sync::Arc<KeptStack>>)>> {
+    let value = std::env::var_os(defaults::ENV);
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.as_ref().map_or(true, |k| k.value != value) {
+        // A new value: its parse, and no kept stacks (dropped here).
+        let defaults = match &value {
+            Some(v) => Defaults::parse_bytes(std::os::unix::ffi::OsStrExt::as_bytes(v.as_os_str())),
+            None => Ok(Defaults::new()),
+        };
+        *kept = Some(Kept {
+            value,
+            defaults,
+            stacks: Default::default(),
+        });
+    }
+    let k = kept.as_mut().expect("set above");
+    let defaults = k
+        .defaults
+        .as_ref()
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let Some(path) = defaults.stack(domain).map(Path::to_path_buf) else {
+        return Ok(None);
+    };
+    if let Some(s) = k.stacks.get(&path) {
+        return Ok(Some((path, Some(s.clone()))));
+    }
+    // The errors of the open are those the kernel would give by path.
+    let stack = Stack::open(&path)?;
+    let opened = stack::dev_ino(stack.fd().expect("opened by path"))
+        .ok()
+        .map(|(dev, ino)| std::sync::Arc::new(KeptStack { stack, dev, ino }));
+    if let Some(s) = &opened {
+        k.stacks.insert(path.clone(), s.clone());
+    }
+    Ok(Some((path, opened)))
+}
+
+/// Forgets the kept fd of `path` if it is still `stale`.
+fn forget_kept(path: &Path, stale: &std::sync::Arc<KeptStack>) {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = kept.as_mut() {
+        if k.stacks
+            .get(path)
+            .is_some_and(|s| std::sync::Arc::ptr_eq(s, stale))
+        {
+            k.stacks.remove(path);
+        }
+    }
+}
+
 /// A socket of the default stack of `domain`: `msocket(NULL, domain, ty,
 /// protocol)` of the C library, or `socket(2)` in a program linked with
-/// libmsocket.
+/// libmsocket. Close-on-exec, as [`Stack::socket`].
+///
+/// As libmsocket does, the default's stack file is opened once, at its
+/// first use, and the stack named by that fd with `MSOCKET_EXPECT_STACK`:
+/// if the file was since unlinked or replaced, the kernel says so
+/// (`ESTALE`), the call is made by path and the file opened again next
+/// time. A change of [`defaults::ENV`] lets the kept files go.
 pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
-    Stack::default_for(domain)?.socket(domain, ty, protocol)
+    if ty == SOCK_DEFAULT {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let ty = ty | libc::SOCK_CLOEXEC;
+    match default_kept(domain)? {
+        None => Stack::native().socket(domain, ty, protocol),
+        Some((path, Some(kept))) => {
+            let fd = kept.stack.fd().expect("a kept stack is a stack file");
+            match sys::msocket_expect(fd, kept.dev, kept.ino, domain, ty, protocol) {
+                Err(e) if e.raw_os_error() == Some(libc::ESTALE) => {
+                    forget_kept(&path, &kept);
+                    let c = stack::c_path(&path)?;
+                    sys::msocket(libc::AT_FDCWD, Some(&c), 0, domain, ty, protocol)?
+                        .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+                }
+                other => other,
+            }
+        }
+        Some((path, None)) => {
+            let c = stack::c_path(&path)?;
+            sys::msocket(libc::AT_FDCWD, Some(&c), 0, domain, ty, protocol)?
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+        }
+    }
 }
 
 /// Creates the stack file `path` (in a directory of a stackfs) for the

@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,12 @@ pub struct Stack {
 #[derive(Debug)]
 enum Inner {
     Native,
-    File { fd: OwnedFd, path: PathBuf },
+    /// A stack file's fd (`O_PATH` or readable); its path if it was opened
+    /// by path.
+    File {
+        fd: OwnedFd,
+        path: Option<PathBuf>,
+    },
 }
 
 /// `path` as a C string; `EINVAL` if it holds a NUL byte.
@@ -58,6 +63,77 @@ fn fstat(fd: RawFd) -> io::Result<libc::stat> {
 /// The id (nsfs inode number) of the namespace of the nsfs fd `fd`.
 pub(crate) fn nsfs_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
     Ok(fstat(fd.as_raw_fd())?.st_ino)
+}
+
+/// The `st_dev` and `st_ino` of the file `fd` is open on.
+pub(crate) fn dev_ino(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    let st = fstat(fd.as_raw_fd())?;
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// `sockaddr_storage` and length for `addr`.
+fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for any sockaddr.
+            let sin = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in) };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: as above.
+            let sin6 = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in6) };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_addr.s6_addr = a.ip().octets();
+            sin6.sin6_scope_id = a.scope_id();
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+fn cvt(ret: libc::c_int) -> io::Result<()> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
+    let (ss, len) = sockaddr(addr);
+    // SAFETY: a sockaddr of `len` bytes.
+    cvt(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&ss as *const libc::sockaddr_storage).cast(),
+            len,
+        )
+    })
+}
+
+fn connect(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
+    let (ss, len) = sockaddr(addr);
+    loop {
+        // SAFETY: a sockaddr of `len` bytes.
+        let ret = unsafe {
+            libc::connect(
+                fd.as_raw_fd(),
+                (&ss as *const libc::sockaddr_storage).cast(),
+                len,
+            )
+        };
+        match cvt(ret) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 /// Runs `f` on each address of `addr` until one succeeds.
@@ -94,9 +170,31 @@ impl Stack {
         Ok(Stack {
             inner: Inner::File {
                 fd,
-                path: path.to_path_buf(),
+                path: Some(path.to_path_buf()),
             },
         })
+    }
+
+    /// A second handle on the same stack: the stack file's fd duplicated
+    /// (`F_DUPFD_CLOEXEC`).
+    pub fn try_clone(&self) -> io::Result<Stack> {
+        Ok(Stack {
+            inner: match &self.inner {
+                Inner::Native => Inner::Native,
+                Inner::File { fd, path } => Inner::File {
+                    fd: fd.try_clone()?,
+                    path: path.clone(),
+                },
+            },
+        })
+    }
+
+    /// The stack file's fd; `None` for the native stack, which has none.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        match &self.inner {
+            Inner::Native => None,
+            Inner::File { fd, .. } => Some(fd.as_fd()),
+        }
     }
 
     /// The native stack: sockets of the calling thread's own network
@@ -121,11 +219,12 @@ impl Stack {
         }
     }
 
-    /// The path the stack was opened with; `None` for the native stack.
+    /// The path the stack was opened with; `None` for the native stack
+    /// and for a stack made from an fd.
     pub fn path(&self) -> Option<&Path> {
         match &self.inner {
             Inner::Native => None,
-            Inner::File { path, .. } => Some(path),
+            Inner::File { path, .. } => path.as_deref(),
         }
     }
 
@@ -150,7 +249,11 @@ impl Stack {
     }
 
     /// A new socket of this stack: `socket(domain, ty, protocol)` there.
-    /// `ty` may include `SOCK_CLOEXEC` and `SOCK_NONBLOCK`.
+    /// The socket is close-on-exec (`SOCK_CLOEXEC` is added, as std and
+    /// socket2 do; clear `FD_CLOEXEC` with `fcntl` for a socket a child
+    /// should inherit); `ty` may include `SOCK_NONBLOCK`. The native
+    /// stack's socket is the raw system call, never an interposed
+    /// `socket()` (a preloaded libmsocket's follows the default stacks).
     ///
     /// Errors: those of `socket(2)`, `EACCES` without write permission on
     /// the stack file, `ENOSYS` if the msocket module is not loaded.
@@ -164,14 +267,9 @@ impl Stack {
         if ty == SOCK_DEFAULT {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
+        let ty = ty | libc::SOCK_CLOEXEC;
         if self.is_native() {
-            // SAFETY: socket(2) takes no pointers.
-            let fd = unsafe { libc::socket(domain, ty, protocol) };
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // SAFETY: a new fd that nothing else owns.
-            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
+            return sys::socket_raw(domain, ty, protocol);
         }
         self.msocket(domain, ty, protocol)?
             .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
@@ -209,13 +307,16 @@ impl Stack {
     }
 
     /// Opens the stack file for reading, which the namespace ioctls need.
-    fn open_for_reading(fd: &OwnedFd, path: &Path) -> io::Result<OwnedFd> {
+    fn open_for_reading(fd: &OwnedFd, path: Option<&Path>) -> io::Result<OwnedFd> {
         let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        match sys::open(&c_path(Path::new(&proc_path))?, libc::O_RDONLY) {
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+        match (
+            sys::open(&c_path(Path::new(&proc_path))?, libc::O_RDONLY),
+            path,
+        ) {
+            (Err(e), Some(path)) if e.raw_os_error() == Some(libc::ENOENT) => {
                 sys::open(&c_path(path)?, libc::O_RDONLY)
             }
-            other => other,
+            (other, _) => other,
         }
     }
 
@@ -227,7 +328,7 @@ impl Stack {
         match &self.inner {
             Inner::Native => sys::open(c"/proc/thread-self/ns/net", libc::O_RDONLY),
             Inner::File { fd, path } => {
-                let file = Stack::open_for_reading(fd, path)?;
+                let file = Stack::open_for_reading(fd, path.as_deref())?;
                 // SAFETY: STACKFS_IOC_NETNS_FD takes no argument.
                 let ns = unsafe {
                     sys::ioctl(
@@ -253,7 +354,7 @@ impl Stack {
                 nsfs_id(std::os::fd::AsFd::as_fd(&ns))
             }
             Inner::File { fd, path } => {
-                let file = Stack::open_for_reading(fd, path)?;
+                let file = Stack::open_for_reading(fd, path.as_deref())?;
                 let mut id = 0u64;
                 // SAFETY: STACKFS_IOC_NETNS_ID writes a u64 to its argument.
                 unsafe {
@@ -268,18 +369,34 @@ impl Stack {
         }
     }
 
-    /// A socket2 socket of this stack for `addr`'s family.
-    fn socket_for(&self, addr: &SocketAddr, ty: i32) -> io::Result<socket2::Socket> {
+    /// A socket of this stack for `addr`'s family.
+    fn socket_for(&self, addr: &SocketAddr, ty: i32) -> io::Result<OwnedFd> {
         let domain = if addr.is_ipv4() {
             libc::AF_INET
         } else {
             libc::AF_INET6
         };
-        Ok(socket2::Socket::from(self.socket(
-            domain,
-            ty | libc::SOCK_CLOEXEC,
-            0,
-        )?))
+        self.socket(domain, ty, 0)
+    }
+
+    /// A socket2 socket of this stack (feature `socket2`): as
+    /// [`Stack::socket`], close-on-exec.
+    ///
+    /// ```no_run
+    /// use socket2::{Domain, Type};
+    /// let s = msocket::Stack::open("/dev/net/red")?.socket2(Domain::IPV4, Type::STREAM, None)?;
+    /// s.set_reuse_address(true)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "socket2")]
+    pub fn socket2(
+        &self,
+        domain: socket2::Domain,
+        ty: socket2::Type,
+        protocol: Option<socket2::Protocol>,
+    ) -> io::Result<socket2::Socket> {
+        let fd = self.socket(domain.into(), ty.into(), protocol.map_or(0, Into::into))?;
+        Ok(socket2::Socket::from(fd))
     }
 
     /// A TCP listener of this stack bound to `addr`, like
@@ -293,9 +410,20 @@ impl Stack {
     pub fn tcp_listener(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         each_addr(addr, |a| {
             let s = self.socket_for(a, libc::SOCK_STREAM)?;
-            s.set_reuse_address(true)?;
-            s.bind(&(*a).into())?;
-            s.listen(128)?;
+            let one: libc::c_int = 1;
+            // SAFETY: an int option of its size.
+            cvt(unsafe {
+                libc::setsockopt(
+                    s.as_raw_fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_REUSEADDR,
+                    (&one as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            })?;
+            bind(&s, a)?;
+            // SAFETY: listen takes no pointers.
+            cvt(unsafe { libc::listen(s.as_raw_fd(), 128) })?;
             Ok(TcpListener::from(s))
         })
     }
@@ -312,7 +440,7 @@ impl Stack {
     pub fn tcp_connect(&self, addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         each_addr(addr, |a| {
             let s = self.socket_for(a, libc::SOCK_STREAM)?;
-            s.connect(&(*a).into())?;
+            connect(&s, a)?;
             Ok(TcpStream::from(s))
         })
     }
@@ -327,8 +455,44 @@ impl Stack {
     pub fn udp_bind(&self, addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         each_addr(addr, |a| {
             let s = self.socket_for(a, libc::SOCK_DGRAM)?;
-            s.bind(&(*a).into())?;
+            bind(&s, a)?;
             Ok(UdpSocket::from(s))
         })
+    }
+}
+
+/// The stack file's fd, for `msocketat`-style calls and `fstat`.
+///
+/// # Panics
+///
+/// On the native stack, which has no stack file: use [`Stack::fd`] where
+/// a stack may be native.
+impl AsFd for Stack {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd()
+            .expect("the native stack has no stack file to borrow an fd of")
+    }
+}
+
+/// A stack of an fd opened on a stack file (even `O_PATH`), such as one
+/// received over a unix socket. It is not checked here: a call on an fd
+/// that is not a stack file fails with `EOPNOTSUPP`.
+impl From<OwnedFd> for Stack {
+    fn from(fd: OwnedFd) -> Stack {
+        Stack {
+            inner: Inner::File { fd, path: None },
+        }
+    }
+}
+
+/// The stack file's fd; the native stack has none.
+impl TryFrom<Stack> for OwnedFd {
+    type Error = Stack;
+
+    fn try_from(stack: Stack) -> Result<OwnedFd, Stack> {
+        match stack.inner {
+            Inner::File { fd, .. } => Ok(fd),
+            Inner::Native => Err(stack),
+        }
     }
 }

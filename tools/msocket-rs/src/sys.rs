@@ -139,6 +139,58 @@ pub(crate) fn msocket(
     Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
+/// The size of the second version of `struct msocket_args`.
+pub(crate) const MSOCKET_ARGS_SIZE_VER1: u32 = 48;
+/// `MSOCKET_EXPECT_STACK`.
+pub(crate) const MSOCKET_EXPECT_STACK: u32 = 1;
+
+/// `MSOCKET_IOC_SOCKET` by the fd `stack`, which must still be the stack
+/// file `dev`/`ino` and linked (`ESTALE` otherwise): how a kept fd of a
+/// default stack is used.
+pub(crate) fn msocket_expect(
+    stack: BorrowedFd<'_>,
+    dev: u64,
+    ino: u64,
+    domain: i32,
+    type_: i32,
+    protocol: i32,
+) -> io::Result<OwnedFd> {
+    let mut args = MsocketArgs {
+        size: MSOCKET_ARGS_SIZE_VER1,
+        flags: libc::AT_EMPTY_PATH as u32 | MSOCKET_EXPECT_STACK,
+        dirfd: stack.as_raw_fd(),
+        domain,
+        type_,
+        protocol,
+        path: 0,
+        stack_dev: dev,
+        stack_ino: ino,
+    };
+    let dev = device()?;
+    // SAFETY: `args` is a complete struct msocket_args (second version).
+    let fd = unsafe {
+        ioctl(
+            dev.as_raw_fd(),
+            MSOCKET_IOC_SOCKET,
+            (&mut args as *mut MsocketArgs).cast(),
+        )?
+    };
+    // SAFETY: the ioctl installed a new socket fd for the caller.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `socket(2)` as the raw system call, so that a preloaded libmsocket's
+/// `socket()` (which follows the default stacks) is not the one called.
+pub(crate) fn socket_raw(domain: i32, type_: i32, protocol: i32) -> io::Result<OwnedFd> {
+    // SAFETY: socket(2) takes no pointers.
+    let fd = unsafe { libc::syscall(libc::SYS_socket, domain, type_, protocol) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new fd that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 /// `MSOCKET_IOC_MKSTACK`.
 pub(crate) fn mkstack(dirfd: RawFd, path: &CStr, netns_fd: RawFd, mode: u32) -> io::Result<()> {
     let mut args = MkstackArgs {
@@ -173,6 +225,8 @@ pub(crate) fn values() -> Vec<(&'static str, u64)> {
         ("SOCK_DEFAULT", crate::SOCK_DEFAULT as u64),
         ("STACKFS_MAGIC", crate::STACKFS_MAGIC as u64),
         ("MSOCKET_ARGS_SIZE_VER0", MSOCKET_ARGS_SIZE_VER0.into()),
+        ("MSOCKET_ARGS_SIZE_VER1", MSOCKET_ARGS_SIZE_VER1.into()),
+        ("MSOCKET_EXPECT_STACK", MSOCKET_EXPECT_STACK.into()),
         (
             "sizeof(struct msocket_args)",
             size_of::<MsocketArgs>() as u64,

@@ -22,6 +22,8 @@ int main(void)
 	P(SOCK_DEFAULT);
 	P(STACKFS_MAGIC);
 	P(MSOCKET_ARGS_SIZE_VER0);
+	P(MSOCKET_ARGS_SIZE_VER1);
+	P(MSOCKET_EXPECT_STACK);
 	P(sizeof(struct msocket_args));
 	P(offsetof(struct msocket_args, domain));
 	P(offsetof(struct msocket_args, type));

@@ -7,6 +7,13 @@ use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::Mutex;
 
+/// [`msocket::set_default`]: the tests that change the environment take
+/// turns (the `ENV` lock) and no C code reads it meanwhile.
+fn set_default(stack: Option<&Path>, domain: i32) -> std::io::Result<()> {
+    // SAFETY: see above.
+    unsafe { msocket::set_default(stack, domain) }
+}
+
 use msocket::{Defaults, Stack};
 
 /// Tests that change the environment take turns.
@@ -134,16 +141,52 @@ fn defaults_from_the_environment() {
     );
     assert!(Defaults::from_env().is_err());
     // Resetting every family works even then, and needs no module.
-    msocket::set_default(None, libc::AF_UNSPEC).unwrap();
+    set_default(None, libc::AF_UNSPEC).unwrap();
     assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
     // Setting a stack checks it first.
     assert_eq!(
-        errno(msocket::set_default(Some(Path::new("/etc/passwd")), libc::AF_INET).unwrap_err()),
+        errno(set_default(Some(Path::new("/etc/passwd")), libc::AF_INET).unwrap_err()),
         libc::EOPNOTSUPP
     );
     assert_eq!(
-        errno(msocket::set_default(None, 64).unwrap_err()),
+        errno(set_default(None, 64).unwrap_err()),
         libc::EAFNOSUPPORT
     );
     assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
+}
+
+#[test]
+fn native_sockets_are_close_on_exec_and_raw() {
+    use std::os::fd::AsRawFd;
+    let fd = Stack::native()
+        .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+        .unwrap();
+    // SAFETY: F_GETFD takes no argument.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+    assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    let clone = Stack::native().try_clone().unwrap();
+    assert!(clone.is_native() && clone.fd().is_none());
+    let err = std::os::fd::OwnedFd::try_from(Stack::native()).unwrap_err();
+    assert!(err.is_native());
+}
+
+#[test]
+#[should_panic(expected = "the native stack has no stack file")]
+fn the_native_stack_has_no_fd_to_borrow() {
+    use std::os::fd::AsFd;
+    let _ = Stack::native().as_fd();
+}
+
+#[test]
+fn a_stack_from_an_fd() {
+    use std::os::fd::{AsFd, OwnedFd};
+    let fd = OwnedFd::from(std::fs::File::open("/etc/passwd").unwrap());
+    let stack = Stack::from(fd);
+    assert!(!stack.is_native());
+    assert_eq!(stack.path(), None);
+    let again = stack.try_clone().unwrap();
+    assert_ne!(
+        std::os::fd::AsRawFd::as_raw_fd(&stack.as_fd()),
+        std::os::fd::AsRawFd::as_raw_fd(&again.as_fd())
+    );
 }

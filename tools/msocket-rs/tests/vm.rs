@@ -9,6 +9,13 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// [`msocket::set_default`]: the tests that change the environment take
+/// turns (the `ENV` lock) and no C code reads it meanwhile.
+fn set_default(stack: Option<&Path>, domain: i32) -> std::io::Result<()> {
+    // SAFETY: see above.
+    unsafe { msocket::set_default(stack, domain) }
+}
+
 use msocket::Stack;
 
 /// Tests that change the environment take turns.
@@ -207,7 +214,7 @@ fn probing_families() {
 fn defaults_and_socket() {
     let _turn = ENV.lock().unwrap();
     let f = Fixture::new();
-    msocket::set_default(Some(&f.red), libc::AF_INET).unwrap();
+    set_default(Some(&f.red), libc::AF_INET).unwrap();
     assert_eq!(
         std::env::var(msocket::defaults::ENV).unwrap(),
         format!("inet={}", f.red.display())
@@ -219,7 +226,7 @@ fn defaults_and_socket() {
     // A relative path is stored canonical.
     let cwd = std::env::current_dir().unwrap();
     std::env::set_current_dir(&f.dir).unwrap();
-    msocket::set_default(Some(Path::new("blue")), libc::AF_UNSPEC).unwrap();
+    set_default(Some(Path::new("blue")), libc::AF_UNSPEC).unwrap();
     std::env::set_current_dir(cwd).unwrap();
     assert_eq!(
         std::env::var(msocket::defaults::ENV).unwrap(),
@@ -229,19 +236,19 @@ fn defaults_and_socket() {
     assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
     // Errors leave the defaults alone.
     assert_eq!(
-        errno(msocket::set_default(Some(&f.red), libc::AF_IRDA).unwrap_err()),
+        errno(set_default(Some(&f.red), libc::AF_IRDA).unwrap_err()),
         libc::EAFNOSUPPORT
     );
     assert_eq!(
-        errno(msocket::set_default(Some(&f.dir.join("none")), libc::AF_INET).unwrap_err()),
+        errno(set_default(Some(&f.dir.join("none")), libc::AF_INET).unwrap_err()),
         libc::ENOENT
     );
-    msocket::set_default(None, libc::AF_INET).unwrap();
+    set_default(None, libc::AF_INET).unwrap();
     assert_eq!(
         std::env::var(msocket::defaults::ENV).unwrap(),
         format!("*={},inet=", f.blue.display())
     );
-    msocket::set_default(None, libc::AF_UNSPEC).unwrap();
+    set_default(None, libc::AF_UNSPEC).unwrap();
     assert_eq!(std::env::var_os(msocket::defaults::ENV), None);
 }
 
@@ -310,4 +317,123 @@ fn permissions_and_errors() {
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status));
     assert_eq!(libc::WEXITSTATUS(status), 0);
+}
+
+/// Set in the child that `native_is_native_under_preload` starts.
+const CHILD: &str = "MSOCKET_RS_VM_CHILD";
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn native_is_native_under_preload() {
+    if let Some(red_id) = std::env::var_os(CHILD) {
+        // The child, run with libmsocket preloaded and every default red:
+        // the native stack's socket is the raw system call.
+        let red_id: u64 = red_id.to_str().unwrap().parse().unwrap();
+        let own = std::fs::metadata("/proc/self/ns/net").unwrap().ino();
+        let fd = Stack::native()
+            .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+            .unwrap();
+        assert_eq!(msocket::socket_netns_id(&fd).unwrap(), own);
+        // While libc's socket() is libmsocket's, and follows the default.
+        // SAFETY: socket(2) takes no pointers.
+        let fd = check(unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0) }).unwrap();
+        // SAFETY: a new fd.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        assert_eq!(msocket::socket_netns_id(&fd).unwrap(), red_id);
+        return;
+    }
+    let f = Fixture::new();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "native_is_native_under_preload"])
+        .env("LD_PRELOAD", "/usr/lib/libmsocket.so.0")
+        .env(msocket::defaults::ENV, format!("*={}", f.red.display()))
+        .env(CHILD, f.red_id.to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+/// The fds this process has open on `path`.
+fn fds_on(path: &Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.unwrap().path()).ok())
+        .filter(|target| target == path)
+        .count()
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn default_stack_files_are_kept_open() {
+    let _turn = ENV.lock().unwrap();
+    let f = Fixture::new();
+    set_default(Some(&f.red), libc::AF_UNSPEC).unwrap();
+    for _ in 0..10 {
+        let fd = msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+        assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+        // SAFETY: F_GETFD takes no argument.
+        let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
+    // Opened once, and kept.
+    assert_eq!(fds_on(&f.red), 1);
+    // Renamed, it stays the default (the fd follows the file)...
+    let moved = f.dir.join("moved");
+    std::fs::rename(&f.red, &moved).unwrap();
+    let fd = msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    // ...replaced, the path is looked up again (ESTALE from the kernel).
+    let blue_ns = Stack::open(&f.blue).unwrap().netns_fd().unwrap();
+    msocket::mkstack(&f.red, &blue_ns, 0o666).unwrap();
+    std::fs::remove_file(&moved).unwrap();
+    let fd = msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
+    let fd = msocket::socket(libc::AF_INET6, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
+    assert_eq!(fds_on(&f.red), 1);
+    // A change of the defaults lets the kept file go.
+    set_default(None, libc::AF_UNSPEC).unwrap();
+    let fd = msocket::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_ne!(msocket::socket_netns_id(&fd).unwrap(), f.blue_id);
+    assert_eq!(fds_on(&f.red), 0);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn stack_fd_clone_and_conversions() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    let clone = red.try_clone().unwrap();
+    drop(red);
+    let fd = clone.socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    // Through an OwnedFd (as one received over a unix socket would be).
+    let owned = OwnedFd::try_from(clone).unwrap();
+    let back = Stack::from(owned);
+    assert_eq!(back.path(), None);
+    assert_eq!(back.netns_id().unwrap(), f.red_id);
+    assert!(msocket::is_stack(
+        std::fs::File::from(back.as_fd().try_clone_to_owned().unwrap())
+            .metadata()
+            .unwrap()
+            .mode()
+    ));
+    let fd = back.socket(libc::AF_INET6, libc::SOCK_STREAM, 0).unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    // An fd of something else: the kernel says it is no stack.
+    let other = Stack::from(OwnedFd::from(std::fs::File::open("/etc/passwd").unwrap()));
+    assert_eq!(
+        errno(
+            other
+                .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+                .unwrap_err()
+        ),
+        libc::EOPNOTSUPP
+    );
 }

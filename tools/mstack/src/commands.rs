@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use msocket::Stack;
 
 use crate::error::{Context, Error};
-use crate::{netns, rtnl};
+use crate::{json, netns, rtnl};
 
 /// Where `mstack add` takes the namespace from.
 #[derive(Debug)]
@@ -32,19 +32,118 @@ pub fn add(path: &Path, source: &Source, mode: u32) -> Result<(), Error> {
     msocket::mkstack(path, &ns, mode).about(path.display())
 }
 
-/// `mstack rm`: removes stack files, and nothing else.
-pub fn rm(paths: &[PathBuf]) -> Result<(), Error> {
+/// `mstack rm`: removes stack files, and nothing else. Like rm(1), it
+/// carries on past an operand it cannot remove: each failure is reported
+/// through `report`, and the result is the last one (exit status 1).
+pub fn rm(paths: &[PathBuf], mut report: impl FnMut(&Error)) -> Result<(), Error> {
+    let mut last = Ok(());
     for path in paths {
-        let meta = std::fs::symlink_metadata(path).about(path.display())?;
-        if !msocket::is_stack(meta.mode()) {
-            return Err(Error::io(
-                format!("{}: not a stack file", path.display()),
-                io::Error::from_raw_os_error(libc::EOPNOTSUPP),
-            ));
+        if let Err(e) = rm_one(path) {
+            report(&e);
+            last = Err(e);
         }
-        std::fs::remove_file(path).about(path.display())?;
+    }
+    last
+}
+
+fn rm_one(path: &Path) -> Result<(), Error> {
+    let meta = std::fs::symlink_metadata(path).about(path.display())?;
+    if !msocket::is_stack(meta.mode()) {
+        return Err(Error::io(
+            format!("{}: not a stack file", path.display()),
+            io::Error::from_raw_os_error(libc::EOPNOTSUPP),
+        ));
+    }
+    std::fs::remove_file(path).about(path.display())
+}
+
+/// Where iproute2 keeps the names of network namespaces.
+pub const NETNS_RUN_DIR: &str = "/run/netns";
+
+/// A name ip netns accepts: not empty, no `/`, not `.` or `..`.
+fn netns_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return Err(Error::usage(format!(
+            "'{name}' is not a valid ip netns name"
+        )));
     }
     Ok(())
+}
+
+/// `mstack export`: bind-mounts the stack's namespace on
+/// `/run/netns/NAME`, as `ip netns add` does for a namespace of its own,
+/// so that `ip netns exec NAME`, `nsenter --net=/run/netns/NAME`,
+/// systemd's `NetworkNamespacePath=` and CNI find it. Needs
+/// `CAP_SYS_ADMIN` (the mount) and read permission on the stack file.
+/// `ip netns del NAME` undoes it.
+pub fn export(stack: &Path, name: &str) -> Result<(), Error> {
+    netns_name(name)?;
+    let ns = Stack::open(stack)
+        .and_then(|s| s.netns_fd())
+        .about(stack.display())?;
+    std::fs::create_dir_all(NETNS_RUN_DIR).about(NETNS_RUN_DIR)?;
+    let target = Path::new(NETNS_RUN_DIR).join(name);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .about(target.display())?;
+    let source = format!("/proc/self/fd/{}\0", std::os::fd::AsRawFd::as_raw_fd(&ns));
+    let c_target = std::ffi::CString::new(target.as_os_str().as_encoded_bytes())
+        .map_err(|_| Error::usage("a NUL byte in the name"))?;
+    // SAFETY: NUL-terminated strings; a bind mount takes no data.
+    let ret = unsafe {
+        libc::mount(
+            source.as_ptr().cast(),
+            c_target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    };
+    if ret < 0 {
+        let err = io::Error::last_os_error();
+        let _ = std::fs::remove_file(&target);
+        return Err(Error::io(format!("{}: bind mount", target.display()), err));
+    }
+    Ok(())
+}
+
+/// `mstack import`: a stack file `DIR/NAME` for each ip netns namespace
+/// `NAME` (every one in `/run/netns` if `names` is empty). Carries on past
+/// a failure, reporting it, as `rm` does.
+pub fn import(
+    dir: &Path,
+    names: &[String],
+    mode: u32,
+    mut report: impl FnMut(&Error),
+) -> Result<(), Error> {
+    let names: Vec<String> = if names.is_empty() {
+        let mut all: Vec<String> = match std::fs::read_dir(NETNS_RUN_DIR) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(NETNS_RUN_DIR, e)),
+        };
+        all.sort();
+        all
+    } else {
+        names.to_vec()
+    };
+    let mut last = Ok(());
+    for name in &names {
+        let result = netns_name(name).and_then(|()| {
+            let file = Path::new(NETNS_RUN_DIR).join(name);
+            add(&dir.join(name), &Source::File(file), mode)
+        });
+        if let Err(e) = result {
+            report(&e);
+            last = Err(e);
+        }
+    }
+    last
 }
 
 /// `rwxr-x---` for permission bits.
@@ -60,78 +159,111 @@ pub fn mode_string(mode: u32) -> String {
 }
 
 /// A user's or group's name from the system databases, else the number.
-fn id_name(id: u32, group: bool) -> String {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: the getpwuid_r/getgrgid_r contract: a result struct, a
-    // buffer and its length, and a pointer for the result; the name is
-    // copied out before `buf` goes away.
-    unsafe {
-        if group {
-            let mut gr: libc::group = std::mem::zeroed();
-            let mut res = std::ptr::null_mut();
-            if libc::getgrgid_r(id, &mut gr, buf.as_mut_ptr(), buf.len(), &mut res) == 0
-                && !res.is_null()
-            {
-                return CStr::from_ptr(gr.gr_name).to_string_lossy().into_owned();
+/// The buffer grows while the C library says it is too small (`ERANGE`):
+/// a group with many members needs far more than one page.
+pub fn id_name(id: u32, group: bool) -> String {
+    let mut len = 1024;
+    while len <= 64 << 20 {
+        let mut buf = vec![0 as libc::c_char; len];
+        // SAFETY: the getpwuid_r/getgrgid_r contract: a result struct, a
+        // buffer and its length, and a pointer for the result; the name is
+        // copied out before `buf` goes away.
+        let (ret, name) = unsafe {
+            if group {
+                let mut gr: libc::group = std::mem::zeroed();
+                let mut res = std::ptr::null_mut();
+                let ret = libc::getgrgid_r(id, &mut gr, buf.as_mut_ptr(), buf.len(), &mut res);
+                let name = (ret == 0 && !res.is_null())
+                    .then(|| CStr::from_ptr(gr.gr_name).to_string_lossy().into_owned());
+                (ret, name)
+            } else {
+                let mut pw: libc::passwd = std::mem::zeroed();
+                let mut res = std::ptr::null_mut();
+                let ret = libc::getpwuid_r(id, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res);
+                let name = (ret == 0 && !res.is_null())
+                    .then(|| CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned());
+                (ret, name)
             }
-        } else {
-            let mut pw: libc::passwd = std::mem::zeroed();
-            let mut res = std::ptr::null_mut();
-            if libc::getpwuid_r(id, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) == 0
-                && !res.is_null()
-            {
-                return CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned();
-            }
+        };
+        match (ret, name) {
+            (_, Some(name)) => return name,
+            (libc::ERANGE, None) => len *= 4,
+            _ => break,
         }
     }
     id.to_string()
 }
 
-/// The long listing of one stack file.
-fn long_entry(path: &Path, name: &str, meta: &std::fs::Metadata) -> String {
+/// An interface of a stack, as `ls -l` shows it.
+#[derive(Debug)]
+pub struct Interface {
+    /// Its name.
+    pub name: String,
+    /// `UP`, `DOWN`, `UP,NO-CARRIER`.
+    pub state: &'static str,
+    /// `ADDRESS/PREFIX`.
+    pub addresses: Vec<String>,
+}
+
+/// What `ls -l` says about a stack file.
+#[derive(Debug)]
+pub struct Details {
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner and group ids.
+    pub uid: u32,
+    /// The group id.
+    pub gid: u32,
+    /// The namespace id, if the stack file is readable.
+    pub netns_id: Option<u64>,
+    /// The interfaces, or why they cannot be read.
+    pub interfaces: Result<Vec<Interface>, String>,
+}
+
+/// One entry of `ls`.
+#[derive(Debug)]
+pub struct Entry {
+    /// The name in the directory, or the path given for a stack file.
+    pub name: String,
+    /// Its path.
+    pub path: PathBuf,
+    /// A directory, else a stack file.
+    pub dir: bool,
+    /// With `-l`, for stack files.
+    pub details: Option<Details>,
+}
+
+fn details(path: &Path, meta: &std::fs::Metadata) -> Details {
     let stack = Stack::open(path);
-    let id = match stack.as_ref().map(|s| s.netns_id()) {
-        Ok(Ok(id)) => format!("net:[{id}]"),
-        _ => "net:[?]".to_string(),
-    };
-    let mut out = format!(
-        "{} {} {} {} {}\n",
-        mode_string(meta.mode()),
-        id_name(meta.uid(), false),
-        id_name(meta.gid(), true),
-        id,
-        name
-    );
-    match stack.and_then(|s| rtnl::links(&s)) {
-        Ok(links) => {
-            for link in links {
-                let addrs: Vec<String> = link
+    let netns_id = stack.as_ref().ok().and_then(|s| s.netns_id().ok());
+    let interfaces = match stack.and_then(|s| rtnl::links(&s)) {
+        Ok(links) => Ok(links
+            .into_iter()
+            .map(|link| Interface {
+                state: link.state(),
+                addresses: link
                     .addresses
                     .iter()
                     .map(|(a, p)| format!("{a}/{p}"))
-                    .collect();
-                let line = format!(
-                    "    {:<12} {:<14} {}",
-                    link.name,
-                    link.state(),
-                    addrs.join(" ")
-                );
-                out.push_str(line.trim_end());
-                out.push('\n');
-            }
-        }
-        Err(e) => out.push_str(&format!(
-            "    (interfaces: {})\n",
-            msocket::errno::describe(&e)
-        )),
+                    .collect(),
+                name: link.name,
+            })
+            .collect()),
+        Err(e) => Err(msocket::errno::describe(&e)),
+    };
+    Details {
+        mode: meta.mode(),
+        uid: meta.uid(),
+        gid: meta.gid(),
+        netns_id,
+        interfaces,
     }
-    out
 }
 
-/// `mstack ls`: the stack files (and subdirectories, with a `/`) of `dir`,
-/// or `dir` itself if it is a stack file; with `long`, each stack's mode,
+/// `mstack ls`: the stack files (and subdirectories) of `dir`, sorted, or
+/// `dir` itself if it is a stack file; with `long`, each stack's mode,
 /// owner, group, namespace id, interfaces and addresses.
-pub fn ls(dir: &Path, long: bool) -> Result<String, Error> {
+pub fn ls_entries(dir: &Path, long: bool) -> Result<Vec<Entry>, Error> {
     let meta = std::fs::metadata(dir).about(dir.display())?;
     let mut entries = Vec::new();
     if msocket::is_stack(meta.mode()) {
@@ -143,35 +275,155 @@ pub fn ls(dir: &Path, long: bool) -> Result<String, Error> {
             let Ok(meta) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if meta.file_type().is_dir() {
-                entries.push((path, format!("{name}/"), meta));
-            } else if msocket::is_stack(meta.mode()) {
+            if meta.file_type().is_dir() || msocket::is_stack(meta.mode()) {
+                let name = entry.file_name().to_string_lossy().into_owned();
                 entries.push((path, name, meta));
             }
         }
         entries.sort_by(|a, b| a.1.cmp(&b.1));
     }
+    Ok(entries
+        .into_iter()
+        .map(|(path, name, meta)| Entry {
+            details: (long && !meta.is_dir()).then(|| details(&path, &meta)),
+            dir: meta.is_dir(),
+            name,
+            path,
+        })
+        .collect())
+}
+
+/// The text of `ls`: names (directories with a `/`), and with `-l` a line
+/// of mode, owner, group and namespace and one per interface.
+pub fn ls_text(entries: &[Entry]) -> String {
     let mut out = String::new();
-    for (path, name, meta) in entries {
-        if long && !meta.is_dir() {
-            out.push_str(&long_entry(&path, &name, &meta));
-        } else {
-            out.push_str(&name);
-            out.push('\n');
+    for e in entries {
+        let Some(d) = &e.details else {
+            out.push_str(&e.name);
+            out.push_str(if e.dir { "/\n" } else { "\n" });
+            continue;
+        };
+        let id = d
+            .netns_id
+            .map_or("net:[?]".to_string(), |id| format!("net:[{id}]"));
+        out.push_str(&format!(
+            "{} {} {} {} {}\n",
+            mode_string(d.mode),
+            id_name(d.uid, false),
+            id_name(d.gid, true),
+            id,
+            e.name
+        ));
+        match &d.interfaces {
+            Ok(links) => {
+                for link in links {
+                    let line = format!(
+                        "    {:<12} {:<14} {}",
+                        link.name,
+                        link.state,
+                        link.addresses.join(" ")
+                    );
+                    out.push_str(line.trim_end());
+                    out.push('\n');
+                }
+            }
+            Err(e) => out.push_str(&format!("    (interfaces: {e})\n")),
         }
     }
-    Ok(out)
+    out
+}
+
+/// `ls -j`: a JSON array, one object per entry (as `ip -j netns`).
+pub fn ls_json(entries: &[Entry]) -> String {
+    let items: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let mut fields = vec![
+                ("name", json::string(&e.name)),
+                ("path", json::string(&e.path.to_string_lossy())),
+                (
+                    "type",
+                    json::string(if e.dir { "directory" } else { "stack" }),
+                ),
+            ];
+            if let Some(d) = &e.details {
+                fields.push(("mode", json::string(&format!("{:04o}", d.mode & 0o7777))));
+                fields.push(("owner", json::string(&id_name(d.uid, false))));
+                fields.push(("group", json::string(&id_name(d.gid, true))));
+                fields.push(("uid", d.uid.to_string()));
+                fields.push(("gid", d.gid.to_string()));
+                fields.push((
+                    "netns_id",
+                    d.netns_id.map_or("null".to_string(), |id| id.to_string()),
+                ));
+                match &d.interfaces {
+                    Ok(links) => {
+                        let links: Vec<String> = links
+                            .iter()
+                            .map(|l| {
+                                json::object(&[
+                                    ("name", json::string(&l.name)),
+                                    ("state", json::string(l.state)),
+                                    (
+                                        "addresses",
+                                        json::array(
+                                            l.addresses.iter().map(|a| json::string(a)).collect(),
+                                        ),
+                                    ),
+                                ])
+                            })
+                            .collect();
+                        fields.push(("interfaces", json::array(links)));
+                    }
+                    Err(err) => {
+                        fields.push(("interfaces", "null".to_string()));
+                        fields.push(("interfaces_error", json::string(err)));
+                    }
+                }
+            }
+            json::object(&fields)
+        })
+        .collect();
+    json::array(items) + "\n"
+}
+
+/// `mstack ls`, as text.
+pub fn ls(dir: &Path, long: bool) -> Result<String, Error> {
+    Ok(ls_text(&ls_entries(dir, long)?))
+}
+
+/// `mstack probe`: the families the stack supports, in order.
+pub fn probe_families(path: &Path) -> Result<Vec<i32>, Error> {
+    let stack = Stack::open(path).about(path.display())?;
+    stack.families().about(path.display())
 }
 
 /// `mstack probe`: `NUMBER NAME` of every family the stack supports.
 pub fn probe(path: &Path) -> Result<String, Error> {
-    let stack = Stack::open(path).about(path.display())?;
-    let families = stack.families().about(path.display())?;
-    Ok(families
+    Ok(probe_text(&probe_families(path)?))
+}
+
+/// The text of `probe`: `NUMBER NAME` lines.
+pub fn probe_text(families: &[i32]) -> String {
+    families
         .iter()
         .map(|&f| format!("{f} {}\n", msocket::family::display(f)))
-        .collect())
+        .collect()
+}
+
+/// `probe -j`: `[{"family":2,"name":"inet"},...]`.
+pub fn probe_json(families: &[i32]) -> String {
+    json::array(
+        families
+            .iter()
+            .map(|&f| {
+                json::object(&[
+                    ("family", f.to_string()),
+                    ("name", json::string(&msocket::family::display(f))),
+                ])
+            })
+            .collect(),
+    ) + "\n"
 }
 
 #[cfg(test)]
@@ -193,12 +445,25 @@ mod tests {
 
     #[test]
     fn host_errors() {
-        let e = rm(&[PathBuf::from("/etc/passwd")]).unwrap_err();
+        let mut reported = Vec::new();
+        let e = rm(
+            &[PathBuf::from("/etc/passwd"), PathBuf::from("/nonexistent")],
+            |e| reported.push(e.to_string()),
+        )
+        .unwrap_err();
+        // rm(1) carries on: both operands are reported, the last is returned.
+        assert_eq!(reported.len(), 2);
+        assert_eq!(
+            reported[0],
+            "/etc/passwd: not a stack file: EOPNOTSUPP (Operation not supported)"
+        );
+        assert_eq!(e.to_string(), reported[1]);
+        let e = rm(&[PathBuf::from("/etc/passwd")], |_| ()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "/etc/passwd: not a stack file: EOPNOTSUPP (Operation not supported)"
         );
-        let e = rm(&[PathBuf::from("/nonexistent")]).unwrap_err();
+        let e = rm(&[PathBuf::from("/nonexistent")], |_| ()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "/nonexistent: ENOENT (No such file or directory)"
@@ -209,5 +474,16 @@ mod tests {
         let listing = ls(Path::new("/"), false).unwrap();
         assert!(listing.lines().any(|l| l == "etc/"));
         assert!(!listing.lines().any(|l| l == "etc"));
+        let json = ls_json(&ls_entries(Path::new("/"), false).unwrap());
+        assert!(json.starts_with("[{"), "{json}");
+        assert!(
+            json.contains(r#"{"name":"etc","path":"/etc","type":"directory"}"#),
+            "{json}"
+        );
+        assert_eq!(
+            probe_json(&[1, 2]),
+            "[{\"family\":1,\"name\":\"unix\"},{\"family\":2,\"name\":\"inet\"}]\n"
+        );
+        assert_eq!(probe_json(&[]), "[]\n");
     }
 }

@@ -19,6 +19,7 @@ pub struct Error {
     what: String,
     err: io::Error,
     code: u8,
+    quiet: bool,
 }
 
 impl Error {
@@ -28,6 +29,7 @@ impl Error {
             what: what.to_string(),
             err,
             code: EXIT_FAILURE,
+            quiet: false,
         }
     }
 
@@ -37,7 +39,24 @@ impl Error {
             what: String::new(),
             err: io::Error::new(io::ErrorKind::InvalidInput, message.to_string()),
             code: EXIT_USAGE,
+            quiet: false,
         }
+    }
+
+    /// A failure already reported (or not worth a message: a reader that
+    /// went away, `EPIPE`): exit status 1, nothing printed.
+    pub fn quiet(err: io::Error) -> Error {
+        Error {
+            what: String::new(),
+            err,
+            code: EXIT_FAILURE,
+            quiet: true,
+        }
+    }
+
+    /// Whether this error is not to be printed.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     /// The same error with another exit code.
@@ -63,6 +82,29 @@ impl fmt::Display for Error {
             write!(f, "{}: ", self.what)?;
         }
         f.write_str(&msocket::errno::describe(&self.err))
+    }
+}
+
+/// Writes `text` to standard output and flushes it. A reader that went
+/// away (`EPIPE`: `mstack ls | head -1`) ends the command quietly with
+/// status 1; any other failure (`ENOSPC`: `mstack ls >/dev/full`) is an
+/// error about standard output.
+pub fn write_stdout(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EPIPE) => Err(Error::quiet(e)),
+        Err(e) => Err(Error::io("standard output", e)),
+    }
+}
+
+/// Prints `prog: error` on standard error, unless the error is quiet; a
+/// standard error that cannot be written is ignored (no panic).
+pub fn report(prog: &str, err: &Error) {
+    use std::io::Write;
+    if !err.is_quiet() {
+        let _ = writeln!(io::stderr(), "{prog}: {err}");
     }
 }
 

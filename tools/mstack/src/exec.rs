@@ -139,7 +139,118 @@ pub fn elf_is_static(head: &[u8]) -> Option<bool> {
     Some(true)
 }
 
+/// Why `LD_PRELOAD=libmsocket.so.0` cannot move the ELF program `file`
+/// (its first bytes `head`), if it cannot: statically linked (no
+/// interpreter to preload anything), another ELF class or machine than
+/// this program's (the library cannot be loaded into it: the dynamic
+/// linker skips it with a warning), or a Go program (Go makes its sockets
+/// by raw system calls, not through libc's `socket()`).
+pub fn elf_obstacle(file: &Path, head: &[u8]) -> Option<&'static str> {
+    let is_static = elf_is_static(head)?;
+    let class = if cfg!(target_pointer_width = "64") {
+        2
+    } else {
+        1
+    };
+    let machine = u16::from_le_bytes([head[0x12], head[0x13]]);
+    if head[4] != class || machine != host_machine() {
+        return Some(if head[4] == 1 && class == 2 {
+            "is a 32-bit program (the 64-bit libmsocket cannot be preloaded into it)"
+        } else {
+            "is a program of another architecture (libmsocket cannot be preloaded into it)"
+        });
+    }
+    if is_static {
+        return Some("is statically linked");
+    }
+    if elf_is_go(file, head) {
+        return Some(
+            "is a Go program (Go makes its sockets by raw system calls, not libc's socket())",
+        );
+    }
+    None
+}
+
+/// The ELF `e_machine` of this program.
+fn host_machine() -> u16 {
+    if cfg!(target_arch = "x86_64") {
+        62
+    } else if cfg!(target_arch = "aarch64") {
+        183
+    } else if cfg!(target_arch = "x86") {
+        3
+    } else if cfg!(target_arch = "arm") {
+        40
+    } else if cfg!(target_arch = "riscv64") {
+        243
+    } else {
+        0
+    }
+}
+
+/// Whether the ELF64 file `file` has a section of the Go toolchain
+/// (`.go.buildinfo`, `.note.go.buildid`): section names read from the
+/// section header table and its string table.
+pub fn elf_is_go(file: &Path, head: &[u8]) -> bool {
+    use std::os::unix::fs::FileExt;
+    if head.len() < 64 || head[4] != 2 {
+        return false;
+    }
+    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as u64;
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let (shoff, shentsize, shnum, shstrndx) = (
+        u64_at(head, 0x28),
+        u16_at(head, 0x3a),
+        u16_at(head, 0x3c),
+        u16_at(head, 0x3e),
+    );
+    if shentsize < 64 || shnum == 0 || shnum > 4096 || shstrndx >= shnum {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let mut table = vec![0u8; (shentsize * shnum) as usize];
+    if f.read_exact_at(&mut table, shoff).is_err() {
+        return false;
+    }
+    let section = |i: u64| &table[(i * shentsize) as usize..][..64];
+    let strtab = section(shstrndx);
+    let (str_off, str_size) = (u64_at(strtab, 0x18), u64_at(strtab, 0x20).min(1 << 20));
+    let mut names = vec![0u8; str_size as usize];
+    if f.read_exact_at(&mut names, str_off).is_err() {
+        return false;
+    }
+    (0..shnum).any(|i| {
+        let at = u32::from_le_bytes(section(i)[..4].try_into().unwrap()) as usize;
+        let name = names.get(at..).unwrap_or(&[]);
+        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+        name == b".go.buildinfo" || name == b".note.go.buildid"
+    })
+}
+
+/// Why `LD_PRELOAD` cannot move `file` (following one `#!`), if it cannot.
+fn preload_obstacle(file: &Path, depth: u32) -> Option<&'static str> {
+    let mut head = vec![0u8; 4096];
+    let n = std::fs::File::open(file)
+        .and_then(|mut f| f.read(&mut head))
+        .ok()?;
+    head.truncate(n);
+    if let Some(rest) = head.strip_prefix(b"#!") {
+        if depth > 0 {
+            return None;
+        }
+        let line = rest.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let interp = line
+            .split(|&b| b == b' ' || b == b'\t')
+            .find(|s| !s.is_empty())?;
+        return preload_obstacle(Path::new(OsStr::from_bytes(interp)), 1);
+    }
+    elf_obstacle(file, &head)
+}
+
 /// Whether `file` is a statically linked program (following one `#!`).
+#[cfg(test)]
 fn is_static(file: &Path, depth: u32) -> bool {
     let mut head = vec![0u8; 4096];
     let Ok(n) = std::fs::File::open(file).and_then(|mut f| f.read(&mut head)) else {
@@ -215,8 +326,8 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     let mut unreachable = None;
     if mode == Mode::Auto {
         let file = resolve(&req.command[0]);
-        if file.as_deref().is_some_and(|f| is_static(f, 0)) {
-            unreachable = Some("is statically linked");
+        if let Some(why) = file.as_deref().and_then(|f| preload_obstacle(f, 0)) {
+            unreachable = Some(why);
         } else if file.as_deref().is_some_and(is_secure_exec) {
             unreachable =
                 Some("is setuid, setgid or has file capabilities (LD_PRELOAD is ignored)");
@@ -227,7 +338,7 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
             Mode::Preload
         };
         if let (Some(why), true) = (unreachable, req.verbose) {
-            eprintln!(
+            note!(
                 "{prog}: {} {why}: LD_PRELOAD cannot reach it, using setns",
                 req.command[0].to_string_lossy()
             );
@@ -265,7 +376,7 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         // The command's own namespace is now the stack: no defaults.
         cmd.env_remove(msocket::defaults::ENV);
         if req.verbose {
-            eprintln!("{prog}: entering the network namespace of {shown} (every family)");
+            note!("{prog}: entering the network namespace of {shown} (every family)");
         }
         // SAFETY: setns on this single-threaded process, with an nsfs fd.
         if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) } < 0 {
@@ -301,13 +412,13 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     cmd.env("LD_PRELOAD", &preload);
     if req.verbose {
         match &families {
-            None => eprintln!("{prog}: using {shown} for all address families"),
-            Some(list) => eprintln!(
+            None => note!("{prog}: using {shown} for all address families"),
+            Some(list) => note!(
                 "{prog}: using {shown} for the address families {}",
                 families::show(list)
             ),
         }
-        eprintln!(
+        note!(
             "{prog}: {}={} LD_PRELOAD={}",
             msocket::defaults::ENV,
             defaults,
@@ -359,6 +470,69 @@ mod tests {
         let script = dir.join("s");
         std::fs::write(&script, format!("#!{} -x\n", me.display())).unwrap();
         assert!(!is_static(&script, 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn obstacles_to_preloading() {
+        let me = std::env::current_exe().unwrap();
+        assert_eq!(preload_obstacle(&me, 0), None);
+        let dir = std::env::temp_dir().join(format!("mstack-elf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A 32-bit ELF header (i386, no program headers).
+        let mut h32 = vec![0u8; 64];
+        h32[..4].copy_from_slice(b"\x7fELF");
+        h32[4] = 1;
+        h32[5] = 1;
+        h32[0x12] = 3;
+        let f32 = dir.join("elf32");
+        std::fs::write(&f32, &h32).unwrap();
+        assert!(preload_obstacle(&f32, 0).unwrap().contains("32-bit"));
+        // This program's header with a Go section added: a section header
+        // table of two entries, the second the string table.
+        let mut go = std::fs::read(&me).unwrap()[..64].to_vec();
+        go.truncate(64);
+        let names = b"\0.go.buildinfo\0.shstrtab\0";
+        let names_at = 64u64;
+        let table_at = 64 + names.len() as u64;
+        go.extend_from_slice(names);
+        go[0x28..0x30].copy_from_slice(&table_at.to_le_bytes());
+        go[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        go[0x3c..0x3e].copy_from_slice(&2u16.to_le_bytes());
+        go[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
+        // No program headers: mark it dynamic by keeping a PT_INTERP? The
+        // check for Go comes after the one for static programs, so give it
+        // one program header, PT_INTERP, after the table.
+        let mut sh = vec![0u8; 128];
+        sh[0..4].copy_from_slice(&1u32.to_le_bytes()); // ".go.buildinfo"
+        sh[64..68].copy_from_slice(&15u32.to_le_bytes()); // ".shstrtab"
+        sh[64 + 0x18..64 + 0x20].copy_from_slice(&names_at.to_le_bytes());
+        sh[64 + 0x20..64 + 0x28].copy_from_slice(&(names.len() as u64).to_le_bytes());
+        go.extend_from_slice(&sh);
+        let ph_at = go.len() as u64;
+        let mut ph = vec![0u8; 56];
+        ph[..4].copy_from_slice(&3u32.to_le_bytes());
+        go.extend_from_slice(&ph);
+        go[0x20..0x28].copy_from_slice(&ph_at.to_le_bytes());
+        go[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        go[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        go.resize(4096, 0);
+        let fgo = dir.join("go");
+        std::fs::write(&fgo, &go).unwrap();
+        assert!(preload_obstacle(&fgo, 0).unwrap().contains("Go program"));
+        // The same without the Go section name: nothing in the way.
+        let plain: Vec<u8> = {
+            let mut p = go.clone();
+            p[65..65 + 13].copy_from_slice(b".data.rel.ro_");
+            p
+        };
+        let fplain = dir.join("plain");
+        std::fs::write(&fplain, &plain).unwrap();
+        assert_eq!(preload_obstacle(&fplain, 0), None);
+        // A script run by a 32-bit interpreter.
+        let script = dir.join("script");
+        std::fs::write(&script, format!("#!{}\n", f32.display())).unwrap();
+        assert!(preload_obstacle(&script, 0).unwrap().contains("32-bit"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -3,8 +3,11 @@
 //! ```text
 //! mstack add [-m MODE] PATH (--netns FILE | --pid PID | --new)
 //! mstack rm PATH...
-//! mstack ls [-l] [DIR]
-//! mstack probe STACK
+//! mstack ls [-l] [-j] [DIR]
+//! mstack probe [-j] STACK
+//! mstack export STACK NAME
+//! mstack import [--dir DIR] [-m MODE] [NAME...]
+//! mstack completions SHELL [--command vustack]
 //! mstack exec [-f FAMILIES] [-s] [-v] [--setns | --preload] STACK -- CMD [ARGS...]
 //! vustack [-h] [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
 //! ```
@@ -17,26 +20,40 @@
 
 #![warn(missing_docs)]
 
+/// `eprintln!` that never panics: a standard error that cannot be written
+/// is ignored.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod commands;
 pub mod error;
 pub mod exec;
 pub mod families;
+pub mod json;
 pub mod netns;
 pub mod rtnl;
 pub mod vustack;
 
 use std::ffi::OsString;
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
-use crate::error::Error;
+use crate::error::{Error, EXIT_USAGE};
 
 /// Manage msocket network stacks: stack files that name network namespaces.
 #[derive(Parser, Debug)]
 #[command(name = "mstack", version, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// JSON output (ls, probe), as `ip -j`.
+    #[arg(short = 'j', long = "json", global = true)]
+    pub json: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -72,6 +89,34 @@ pub enum Command {
     },
     /// Run a command with a stack as its default stack.
     Exec(ExecArgs),
+    /// Make a stack's namespace visible to ip netns: /run/netns/NAME (a bind mount).
+    Export {
+        /// The stack file.
+        stack: PathBuf,
+        /// The name for ip netns.
+        name: String,
+    },
+    /// Make stack files for ip netns namespaces (all of /run/netns without NAMEs).
+    Import {
+        /// Where the stack files go.
+        #[arg(long, default_value = "/dev/net")]
+        dir: PathBuf,
+        /// Permission bits, in octal.
+        #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
+        mode: u32,
+        /// The ip netns names.
+        names: Vec<String>,
+    },
+    /// Print a shell completion script for mstack or vustack.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+        /// The command to complete.
+        #[arg(long, value_name = "COMMAND", default_value = "mstack",
+              value_parser = ["mstack", "vustack"])]
+        command: String,
+    },
 }
 
 /// `mstack add`.
@@ -138,14 +183,39 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             };
             commands::add(&a.path, &source, a.mode)
         }
-        Command::Rm { paths } => commands::rm(&paths),
+        Command::Rm { paths } => commands::rm(&paths, |e| error::report("mstack", e))
+            // Each failure was reported as it happened: only the status is left.
+            .map_err(|e| Error::quiet(io::Error::other(e.to_string()))),
         Command::Ls { long, dir } => {
-            print!("{}", commands::ls(&dir, long)?);
-            Ok(())
+            let entries = commands::ls_entries(&dir, long)?;
+            error::write_stdout(&if cli.json {
+                commands::ls_json(&entries)
+            } else {
+                commands::ls_text(&entries)
+            })
         }
         Command::Probe { stack } => {
-            print!("{}", commands::probe(&stack)?);
-            Ok(())
+            let families = commands::probe_families(&stack)?;
+            error::write_stdout(&if cli.json {
+                commands::probe_json(&families)
+            } else {
+                commands::probe_text(&families)
+            })
+        }
+        Command::Export { stack, name } => commands::export(&stack, &name),
+        Command::Import { dir, mode, names } => {
+            commands::import(&dir, &names, mode, |e| error::report("mstack", e))
+                .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
+        }
+        Command::Completions { shell, command } => {
+            let mut cmd = if command == "vustack" {
+                vustack::clap_command()
+            } else {
+                Cli::command()
+            };
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, command, &mut script);
+            error::write_stdout(&String::from_utf8_lossy(&script))
         }
         Command::Exec(e) => {
             let mut families = None;
@@ -175,13 +245,35 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
+/// Prints a clap error or help/version text, and returns its exit status:
+/// 0 for help and version (1 if they cannot be written), 2 for a bad
+/// command line. Never panics on a closed or full output.
+pub fn clap_exit(e: clap::Error) -> ExitCode {
+    use std::io::Write;
+    let text = e.render().ansi().to_string();
+    if e.use_stderr() {
+        let _ = io::stderr().write_all(text.as_bytes());
+        return ExitCode::from(EXIT_USAGE);
+    }
+    match error::write_stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error::report("mstack", &err);
+            ExitCode::from(err.code())
+        }
+    }
+}
+
 /// `main` of `mstack`.
 pub fn mstack_main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mstack: {e}");
+            error::report("mstack", &e);
             ExitCode::from(e.code())
         }
     }
@@ -190,8 +282,6 @@ pub fn mstack_main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::EXIT_USAGE;
-    use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("mstack").chain(args.iter().copied()))

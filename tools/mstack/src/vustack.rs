@@ -10,9 +10,10 @@
 //! ```
 //!
 //! Without `-f` or `-s` the stack becomes the default of every family.
-//! Unlike VUOS, options end at the stack: `vustack STACK ls -l` passes
-//! `-l` to `ls`. The work is done as by `mstack exec` (see
-//! [`crate::exec`]).
+//! Options are parsed as VUOS parses them, with `getopt_long` (options
+//! before and after the stack, `--` consumed), except that they end at the
+//! command: `vustack STACK ls -l` passes `-l` to `ls` (see [`parse_with`]).
+//! The work is done as by `mstack exec` (see [`crate::exec`]).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -70,79 +71,144 @@ pub fn usage(prog: &str, verbose: bool) -> String {
     text
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: &[OsString]) -> Result<Parsed, String> {
+/// The long options, as VUOS's vustack declares them (`getopt_long`):
+/// the name, and whether it takes an argument.
+const LONG_OPTIONS: &[(&str, char, bool)] = &[
+    ("help", 'h', false),
+    ("verbose", 'v', false),
+    ("supported", 's', false),
+    ("family", 'f', true),
+    ("families", 'f', true),
+];
+
+/// The long option `name` names, as `getopt_long` finds it: an exact
+/// name, or a prefix of names that all mean the same option.
+fn long_option(name: &str) -> Result<(char, bool), String> {
+    if let Some(&(_, c, arg)) = LONG_OPTIONS.iter().find(|(n, _, _)| *n == name) {
+        return Ok((c, arg));
+    }
+    let matches: Vec<_> = LONG_OPTIONS
+        .iter()
+        .filter(|(n, _, _)| !name.is_empty() && n.starts_with(name))
+        .collect();
+    match matches.as_slice() {
+        [] => Err(format!("unknown option --{name}")),
+        [first, rest @ ..] if rest.iter().all(|o| (o.1, o.2) == (first.1, first.2)) => {
+            Ok((first.1, first.2))
+        }
+        _ => Err(format!("option --{name} is ambiguous")),
+    }
+}
+
+/// Parses the arguments after the program name, as VUOS's vustack does
+/// with `getopt_long`, except where that is not sane (see vustack(1)):
+///
+/// - options may come before and after the stack (getopt's argument
+///   permutation), and `--` ends them there (it is consumed): `vustack
+///   STACK -- CMD ARGS` and `vustack -v STACK -f inet CMD` both work;
+/// - the command ends the options: what follows it is the command's own,
+///   `-l` and `--` included (getopt would take them for vustack's);
+/// - with `POSIXLY_CORRECT` in the environment (`posix`), the options end
+///   at the stack, as getopt then does;
+/// - `-family` and `-families` are these long options (getopt reads them as
+///   `-f amily`), and long options may be abbreviated (`--verb`, `--fam`);
+/// - `-h` stops the parsing, with the `-v` given before it, as in VUOS.
+pub fn parse_with(args: &[OsString], posix: bool) -> Result<Parsed, String> {
     let mut families: Option<Vec<i32>> = None;
-    let (mut supported, mut verbose, mut help) = (false, false, false);
+    let (mut supported, mut verbose) = (false, false);
+    let mut operands: Vec<OsString> = Vec::new();
     let mut i = 0;
     let add_families = |list: &str, families: &mut Option<Vec<i32>>| {
         families::parse_into(list, families.get_or_insert_with(Vec::new))
     };
+    // The argument of option `name` (with `inline` if it was `--opt=VALUE`).
+    let take_arg = |name: &str, inline: Option<String>, i: &mut usize| match inline {
+        Some(v) => Ok(v),
+        None => {
+            let v = args
+                .get(*i)
+                .ok_or_else(|| format!("option {name} needs a list of families"))?;
+            *i += 1;
+            Ok::<String, String>(v.to_string_lossy().into_owned())
+        }
+    };
     while i < args.len() {
+        // The stack is the first operand, the command the second: there
+        // the options end.
+        if operands.len() == 2 || (posix && operands.len() == 1) {
+            break;
+        }
         let arg = args[i].to_string_lossy().into_owned();
         i += 1;
-        match arg.as_str() {
-            "--" => break,
-            "-h" | "--help" => help = true,
-            "-v" | "--verbose" => verbose = true,
-            "-s" | "--supported" => supported = true,
-            "-f" | "--family" | "--families" | "-family" | "-families" => {
-                let list = args
-                    .get(i)
-                    .ok_or_else(|| format!("option {arg} needs a list of families"))?;
-                i += 1;
-                add_families(&list.to_string_lossy(), &mut families)?;
+        if arg == "--" {
+            break;
+        }
+        if arg == "-" || !arg.starts_with('-') {
+            operands.push(args[i - 1].clone());
+            continue;
+        }
+        // A long option: --name, --name=value, and VUOS's -family, -families.
+        let long = if let Some(body) = arg.strip_prefix("--") {
+            Some(body.to_string())
+        } else if arg == "-family" || arg == "-families" {
+            Some(arg[1..].to_string())
+        } else {
+            None
+        };
+        if let Some(body) = long {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (body, None),
+            };
+            let (c, has_arg) = long_option(&name)?;
+            if !has_arg && inline.is_some() {
+                return Err(format!("option --{name} takes no argument"));
             }
-            a if a.starts_with("--family=") || a.starts_with("--families=") => {
-                add_families(a.split_once('=').map_or("", |(_, v)| v), &mut families)?;
-            }
-            a if a.starts_with("--") => return Err(format!("unknown option {a}")),
-            a if a.starts_with('-') && a.len() > 1 => {
-                // A cluster of short options, as getopt takes them: -sv, -finet.
-                let chars: Vec<char> = a[1..].chars().collect();
-                for (k, c) in chars.iter().enumerate() {
-                    match c {
-                        'h' => help = true,
-                        'v' => verbose = true,
-                        's' => supported = true,
-                        'f' => {
-                            let rest: String = chars[k + 1..].iter().collect();
-                            let list = if rest.is_empty() {
-                                i += 1;
-                                args.get(i - 1)
-                                    .ok_or("option -f needs a list of families")?
-                                    .to_string_lossy()
-                                    .into_owned()
-                            } else {
-                                rest
-                            };
-                            add_families(&list, &mut families)?;
-                            break;
-                        }
-                        _ => return Err(format!("unknown option -{c}")),
-                    }
+            match c {
+                'h' => return Ok(Parsed::Help { verbose }),
+                'v' => verbose = true,
+                's' => supported = true,
+                _ => {
+                    let list = take_arg(&format!("--{name}"), inline, &mut i)?;
+                    add_families(&list, &mut families)?;
                 }
             }
-            _ => {
-                i -= 1;
-                break;
+            continue;
+        }
+        // A cluster of short options, as getopt takes them: -sv, -finet.
+        let chars: Vec<char> = arg[1..].chars().collect();
+        for (k, c) in chars.iter().enumerate() {
+            match c {
+                'h' => return Ok(Parsed::Help { verbose }),
+                'v' => verbose = true,
+                's' => supported = true,
+                'f' => {
+                    let rest: String = chars[k + 1..].iter().collect();
+                    let inline = (!rest.is_empty()).then_some(rest);
+                    let list = take_arg("-f", inline, &mut i)?;
+                    add_families(&list, &mut families)?;
+                    break;
+                }
+                _ => return Err(format!("unknown option -{c}")),
             }
         }
     }
-    if help {
-        return Ok(Parsed::Help { verbose });
-    }
-    let rest = &args[i..];
-    if rest.len() < 2 {
+    operands.extend(args[i..].iter().cloned());
+    if operands.len() < 2 {
         return Err("a stack and a command are needed".to_string());
     }
     Ok(Parsed::Run {
-        stack: rest[0].clone(),
+        stack: operands[0].clone(),
         families,
         supported,
         verbose,
-        command: rest[1..].to_vec(),
+        command: operands[1..].to_vec(),
     })
+}
+
+/// [`parse_with`], `POSIXLY_CORRECT` taken from the environment.
+pub fn parse(args: &[OsString]) -> Result<Parsed, String> {
+    parse_with(args, std::env::var_os("POSIXLY_CORRECT").is_some())
 }
 
 /// `main` of `vustack`.
@@ -158,10 +224,13 @@ pub fn main() -> ExitCode {
         .unwrap_or_else(|| "vustack".into());
     let args: Vec<OsString> = args.collect();
     match parse(&args) {
-        Ok(Parsed::Help { verbose }) => {
-            print!("{}", usage(&prog, verbose));
-            ExitCode::SUCCESS
-        }
+        Ok(Parsed::Help { verbose }) => match crate::error::write_stdout(&usage(&prog, verbose)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                crate::error::report(&prog, &err);
+                ExitCode::from(err.code())
+            }
+        },
         Ok(Parsed::Run {
             stack,
             families,
@@ -180,15 +249,71 @@ pub fn main() -> ExitCode {
                     command,
                 },
             );
-            eprintln!("{prog}: {err}");
+            crate::error::report(&prog, &err);
             ExitCode::from(err.code())
         }
         Err(message) => {
-            eprintln!("{prog}: {message}\n");
-            eprint!("{}", usage(&prog, false));
+            use std::io::Write;
+            let _ = write!(
+                std::io::stderr(),
+                "{prog}: {message}\n\n{}",
+                usage(&prog, false)
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// vustack's command line as a clap command, for shell completions only
+/// (the parsing is [`parse`]'s).
+pub fn clap_command() -> clap::Command {
+    use clap::{Arg, ArgAction, ValueHint};
+    clap::Command::new("vustack")
+        .about("run a command with a default network stack")
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::SetTrue)
+                .help("print this short usage message"),
+        )
+        .arg(
+            Arg::new("families")
+                .short('f')
+                .long("families")
+                .visible_alias("family")
+                .value_name("list")
+                .action(ArgAction::Append)
+                .help("set the list of address families"),
+        )
+        .arg(
+            Arg::new("supported")
+                .short('s')
+                .long("supported")
+                .action(ArgAction::SetTrue)
+                .help("all families supported by the stack"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .action(ArgAction::SetTrue)
+                .help("verbose mode"),
+        )
+        .arg(
+            Arg::new("stack")
+                .value_hint(ValueHint::FilePath)
+                .required(true),
+        )
+        .arg(
+            Arg::new("cmd")
+                .value_hint(ValueHint::CommandWithArguments)
+                .num_args(1..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true)
+                .required(true),
+        )
 }
 
 #[cfg(test)]
@@ -196,7 +321,95 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str]) -> Result<Parsed, String> {
-        parse(&args.iter().map(OsString::from).collect::<Vec<_>>())
+        parse_with(&args.iter().map(OsString::from).collect::<Vec<_>>(), false)
+    }
+
+    fn posix(args: &[&str]) -> Result<Parsed, String> {
+        parse_with(&args.iter().map(OsString::from).collect::<Vec<_>>(), true)
+    }
+
+    #[test]
+    fn double_dash_as_getopt_consumes_it() {
+        // VUOS: `vustack STACK -- CMD ARGS`; getopt permutes and eats `--`.
+        assert_eq!(
+            p(&["/s", "--", "ls", "-l"]).unwrap(),
+            run("/s", None, false, false, &["ls", "-l"])
+        );
+        assert_eq!(
+            p(&["--", "/s", "ls", "-l"]).unwrap(),
+            run("/s", None, false, false, &["ls", "-l"])
+        );
+        assert_eq!(
+            p(&["-v", "/s", "--", "-cmd"]).unwrap(),
+            run("/s", None, false, true, &["-cmd"])
+        );
+        // After the command, `--` is the command's.
+        assert_eq!(
+            p(&["/s", "git", "diff", "--", "f"]).unwrap(),
+            run("/s", None, false, false, &["git", "diff", "--", "f"])
+        );
+        assert_eq!(
+            p(&["/s", "--"]).unwrap_err(),
+            "a stack and a command are needed"
+        );
+    }
+
+    #[test]
+    fn options_after_the_stack_are_permuted() {
+        assert_eq!(
+            p(&["/s", "-f", "inet", "-v", "cmd", "-f", "x"]).unwrap(),
+            run(
+                "/s",
+                Some(vec![libc::AF_INET]),
+                false,
+                true,
+                &["cmd", "-f", "x"]
+            )
+        );
+        assert_eq!(
+            p(&["/s", "--supported", "cmd"]).unwrap(),
+            run("/s", None, true, false, &["cmd"])
+        );
+        // POSIXLY_CORRECT: getopt stops at the first operand.
+        assert_eq!(
+            posix(&["-v", "/s", "-s", "cmd"]).unwrap(),
+            run("/s", None, false, true, &["-s", "cmd"])
+        );
+        // A lone "-" is an operand, as for getopt.
+        assert_eq!(
+            p(&["-", "cmd"]).unwrap(),
+            run("-", None, false, false, &["cmd"])
+        );
+    }
+
+    #[test]
+    fn long_options_abbreviated_as_getopt_long() {
+        assert_eq!(
+            p(&["--verb", "--sup", "--fam", "inet", "/s", "c"]).unwrap(),
+            run("/s", Some(vec![libc::AF_INET]), true, true, &["c"])
+        );
+        assert_eq!(
+            p(&["--f=ip6", "/s", "c"]).unwrap(),
+            run("/s", Some(vec![libc::AF_INET6]), false, false, &["c"])
+        );
+        assert_eq!(p(&["--he"]).unwrap(), Parsed::Help { verbose: false });
+        assert_eq!(
+            p(&["--verbose=1", "/s", "c"]).unwrap_err(),
+            "option --verbose takes no argument"
+        );
+        assert_eq!(
+            p(&["/s", "c", "--family"]).unwrap(),
+            run("/s", None, false, false, &["c", "--family"])
+        );
+        assert_eq!(
+            p(&["/s", "--family"]).unwrap_err(),
+            "option --family needs a list of families"
+        );
+        assert_eq!(
+            p(&["--", "-h", "c"]).unwrap(),
+            run("-h", None, false, false, &["c"])
+        );
+        assert_eq!(p(&["-h", "-x"]).unwrap(), Parsed::Help { verbose: false });
     }
 
     fn run(
