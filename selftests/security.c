@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -308,6 +309,89 @@ static int under_landlock(void *arg)
 TEST_F(sec, landlock_tcp_rules_apply_to_msocket_sockets)
 {
 	EXPECT_EQ(0, child(under_landlock, self->open_stack));
+}
+
+/*
+ * mkstack goes through the VFS's mknod path, so the LSMs decide there too:
+ * a Landlock ruleset that handles LANDLOCK_ACCESS_FS_MAKE_SOCK and allows
+ * it nowhere refuses a new stack file (a socket node inside the kernel).
+ */
+static int mkstack_under_landlock(void *arg)
+{
+	const char *dir = arg;
+	struct ll_ruleset_attr attr = { .handled_access_fs = 1ULL << 9 };
+	char path[128];
+	int ruleset, nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	snprintf(path, sizeof(path), "%s/denied", dir);
+	if (nsfd < 0)
+		return 1;
+	ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return 2;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return 3;
+	if (mkstack(path, nsfd, 0600) == 0)
+		return 4;
+	return errno == EACCES ? 0 : 5;
+}
+
+TEST_F(sec, landlock_make_sock_rule_refuses_mkstack)
+{
+	char path[128];
+	struct stat st;
+
+	EXPECT_EQ(0, child(mkstack_under_landlock, self->dir));
+	snprintf(path, sizeof(path), "%s/denied", self->dir);
+	EXPECT_EQ(-1, stat(path, &st));
+	/* Without the ruleset, the same call works. */
+	EXPECT_EQ(0, mkstack(path, self->nsfd, 0600));
+}
+
+/*
+ * The stack-file ioctls need a readable fd: an O_WRONLY one (which "w"
+ * alone allows) gets EBADF, as read(2) would.
+ */
+TEST_F(sec, stack_file_ioctls_need_a_readable_fd)
+{
+	int wr = open(self->open_stack, O_WRONLY | O_CLOEXEC);
+	int rd = open(self->open_stack, O_RDONLY | O_CLOEXEC);
+	uint64_t id = 0;
+
+	ASSERT_LE(0, wr);
+	ASSERT_LE(0, rd);
+	EXPECT_EQ(-1, ioctl(wr, STACKFS_IOC_NETNS_ID, &id));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(wr, STACKFS_IOC_NETNS_FD));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, ioctl(rd, STACKFS_IOC_NETNS_ID, &id));
+	EXPECT_EQ(ns_id_of_fd(self->nsfd), id);
+	close(wr);
+	close(rd);
+}
+
+/*
+ * Inode numbers are per stackfs instance, from 1 (the root) up: not the
+ * kernel's global get_next_ino() counter, which every socket and pipe
+ * shares and which wraps at 32 bits.
+ */
+TEST_F(sec, inode_numbers_are_per_mount)
+{
+	char dir[64], path[96];
+	struct stat root, st;
+	int nsfd;
+
+	ASSERT_EQ(0, mount_stackfs(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/first", dir);
+	nsfd = new_stack(path, 0600);
+	ASSERT_LE(0, nsfd);
+	ASSERT_EQ(0, stat(dir, &root));
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(1, root.st_ino);
+	EXPECT_EQ(2, st.st_ino);
+	close(nsfd);
+	umount_stackfs(dir);
 }
 
 /* A cgroup BPF program that refuses every inet socket created in it. */
