@@ -60,7 +60,7 @@ if [ ! -x "$bin" ] || [ ! -x "$relay" ]; then
 	exit 1
 fi
 
-check "the programs are installed" need $ip su nc.openbsd mstack
+check "the programs are installed" need $ip su nc.openbsd socat mstack
 setup() {
 	mount -t stackfs none /dev/net && chmod 755 /dev/net || return 1
 	for n in a b c; do
@@ -100,9 +100,14 @@ go_tests msuser '^(TestVM|Example)' 10
 
 # The example program, as msuser: clients in b reach a server in c
 # through the relay, which listens in a and connects from b.
-$ip netns exec msgo-c sh -c 'for i in 1 2 3; do echo "served by c" | nc.openbsd -N -l 10.8.2.3 7401; done' \
-	>/dev/null 2>&1 &
+$ip netns exec msgo-c socat TCP-LISTEN:7401,bind=10.8.2.3,fork,reuseaddr \
+	SYSTEM:'echo served by c' >/dev/null 2>&1 &
 pids="$pids $!"
+i=0
+until $ip netns exec msgo-c socat -u /dev/null TCP:10.8.2.3:7401 2>/dev/null || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 as_user "$relay -n 3 /dev/net/a 10.8.1.1:7400 /dev/net/b 10.8.2.3:7401" >"$out.relay" 2>&1 &
 pids="$pids $!"
 relay_pid=$!
