@@ -188,15 +188,19 @@ $(PYTHON_STAMP): $(PYTHON_SOURCES)
 	@echo "  PIP     tools/python"
 	@rm -rf $(BUILD)/lib/python3 $(BUILD)/python-build && mkdir -p $(BUILD)/python-build
 	@cp -a tools/python/. $(BUILD)/python-build/
-	@$(PYTHON) -m pip install --quiet --no-build-isolation --no-deps --no-index --no-compile \
+	@$(PYTHON) -m pip install --quiet --root-user-action=ignore --disable-pip-version-check --no-build-isolation --no-deps --no-index --no-compile \
 		--target $(BUILD)/lib/python3/dist-packages $(BUILD)/python-build
 	@touch $@
 $(BUILD)/lib/msocket-tests/python/README.md: $(PYTHON_SOURCES) README.md
 	@rm -rf $(@D) && mkdir -p $(@D)
 	@cp -a tools/python/tests/. $(@D)/
 	@rm -rf $(@D)/__pycache__
+	@cp tools/python/README.md $(@D)/README-python.md
 	@cp README.md $@
-python-tools: $(PYTHON_STAMP) $(BUILD)/lib/msocket-tests/python/README.md
+$(BUILD)/bin/msocket-echo.py: tools/python/examples/msocket-echo.py
+	@mkdir -p $(@D)
+	@cp -p $< $@
+python-tools: $(PYTHON_STAMP) $(BUILD)/lib/msocket-tests/python/README.md $(BUILD)/bin/msocket-echo.py
 
 tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools go-tools python-tools
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib

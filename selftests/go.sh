@@ -38,6 +38,7 @@ go_tests() {
 	rc=$?
 	ran=0
 	grep -E '^--- (PASS|FAIL|SKIP): ' "$out" >"$out.tap"
+	: >"$tap_out"  # the output is shown once, with the last result
 	while read -r _ result name _; do
 		ran=$((ran + 1))
 		case "$result" in
@@ -80,7 +81,9 @@ setup() {
 	mstack add -m 0666 /dev/net/red --netns /run/netns/msgo-a &&
 		mstack add -m 0666 /dev/net/blue --netns /run/netns/msgo-b &&
 		mstack add -m 0444 /dev/net/ro --netns /run/netns/msgo-a &&
-		mstack add -m 0222 /dev/net/wo --netns /run/netns/msgo-a
+		mstack add -m 0222 /dev/net/wo --netns /run/netns/msgo-a &&
+		chmod 666 /dev/net/a /dev/net/b /dev/net/c /dev/net/red /dev/net/blue &&
+		chmod 444 /dev/net/ro && chmod 222 /dev/net/wo
 }
 check "three stacks in a triangle of veth pairs" setup
 # Each namespace's cookie, from a socket(2) socket made inside it.

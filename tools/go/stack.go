@@ -60,7 +60,8 @@ func (s *Stack) withFD(f func(fd int) error) error {
 	}
 	var ferr error
 	if err := rc.Control(func(fd uintptr) { ferr = f(int(fd)) }); err != nil {
-		return err
+		// The only error of Control: the file is closed.
+		return &os.PathError{Op: "msocket", Path: s.path, Err: os.ErrClosed}
 	}
 	return ferr
 }
