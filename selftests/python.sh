@@ -55,6 +55,7 @@ check "two stacks joined by a veth pair" setup
 rc=$?
 ran=0
 grep -E '^test_vm\.py::[^ ]+ (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)' "$out" >"$out.tap"
+: >"$tap_out"  # the output is shown once, with the last result
 while read -r name result _; do
 	ran=$((ran + 1))
 	case "$result" in
