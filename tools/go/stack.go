@@ -471,14 +471,19 @@ func connect(ctx context.Context, f *os.File, sa syscall.Sockaddr) error {
 	}
 	stop := make(chan struct{})
 	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-ctx.Done():
-			f.SetWriteDeadline(aLongTimeAgo)
-		case <-stop:
-		}
-	}()
+	if ctx.Done() == nil {
+		// Never cancelled (context.Background): nothing to watch.
+		close(stopped)
+	} else {
+		go func() {
+			defer close(stopped)
+			select {
+			case <-ctx.Done():
+				f.SetWriteDeadline(aLongTimeAgo)
+			case <-stop:
+			}
+		}()
+	}
 	var serr error
 	werr := rc.Write(func(fd uintptr) bool {
 		v, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
