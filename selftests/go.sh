@@ -53,6 +53,7 @@ go_tests() {
 		tap_ok "go $who: $ran tests ran, exit status 0"
 	fi
 	grep -E '^ +vm_test.go:[0-9]+: [0-9]+ goroutines' "$out" | sed 's/^ */# /'
+	sed 's/^/# /' "$out.tap"
 }
 
 if [ ! -x "$bin" ] || [ ! -x "$relay" ]; then
