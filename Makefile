@@ -33,7 +33,7 @@ CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools rust-tools vm-payload check demo shell \
+.PHONY: all module deps kernel selftests tools rust-tools go-tools python-tools vm-payload check demo shell \
 	bench stress clippy fmt fmt-check checkpatch install install-check clean help
 
 all: module
@@ -161,7 +161,48 @@ rust-tools:
 		sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1) && \
 		[ -n "$$exe" ] && cp -p "$$exe" $(BUILD)/lib/msocket-tests/msocket-rs-vm
 
-tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools
+# Go: the msocket package (tools/go), with Debian's Go toolchain: its test
+# binary (static, run in the VM by selftests/go.sh) in lib/msocket-tests,
+# the example program msocket-relay in bin.
+GO ?= go
+GO_SOURCES := tools/go/go.mod $(shell find tools/go -name '*.go')
+GO_BUILD_ENV := CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+$(BUILD)/lib/msocket-tests/msocket-go.test: $(GO_SOURCES)
+	@mkdir -p $(@D)
+	@echo "  GO      tools/go (VM tests)"
+	@cd tools/go && $(GO_BUILD_ENV) $(GO) test -c -o $(abspath $@) .
+$(BUILD)/bin/msocket-relay: $(GO_SOURCES)
+	@mkdir -p $(@D)
+	@echo "  GO      tools/go/examples/msocket-relay"
+	@cd tools/go && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) ./examples/msocket-relay
+go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay
+
+# Python: the msocket package (tools/python), installed with pip and
+# Debian's python3 into lib/python3/dist-packages (the VM's /usr/lib/...,
+# where Debian's python3 looks); its tests and the README they check in
+# lib/msocket-tests/python. qemu/run adds the interpreter to the VM.
+PYTHON ?= /usr/bin/python3
+PYTHON_SOURCES := $(shell find tools/python -type f -not -path '*/__pycache__/*' -not -path '*.egg-info*' -not -path '*/build/*')
+PYTHON_STAMP := $(BUILD)/lib/python3/dist-packages/msocket/__init__.py
+$(PYTHON_STAMP): $(PYTHON_SOURCES)
+	@echo "  PIP     tools/python"
+	@rm -rf $(BUILD)/lib/python3 $(BUILD)/python-build && mkdir -p $(BUILD)/python-build
+	@cp -a tools/python/. $(BUILD)/python-build/
+	@$(PYTHON) -m pip install --quiet --root-user-action=ignore --disable-pip-version-check --no-build-isolation --no-deps --no-index --no-compile \
+		--target $(BUILD)/lib/python3/dist-packages $(BUILD)/python-build
+	@touch $@
+$(BUILD)/lib/msocket-tests/python/README.md: $(PYTHON_SOURCES) README.md
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@cp -a tools/python/tests/. $(@D)/
+	@rm -rf $(@D)/__pycache__
+	@cp tools/python/README.md $(@D)/README-python.md
+	@cp README.md $@
+$(BUILD)/bin/msocket-echo.py: tools/python/examples/msocket-echo.py
+	@mkdir -p $(@D)
+	@cp -p $< $@
+python-tools: $(PYTHON_STAMP) $(BUILD)/lib/msocket-tests/python/README.md $(BUILD)/bin/msocket-echo.py
+
+tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools go-tools python-tools
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib
 	@cp -p tools/msocket-demo $(BUILD)/bin/
 

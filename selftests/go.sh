@@ -1,0 +1,130 @@
+#!/bin/sh
+# The Go package (tools/go) in the VM: its test binary (go test -c,
+# static) run as root and as msuser, as TAP: one result per top-level
+# test and example; and the example program msocket-relay. Three stacks
+# in a triangle of veth pairs (see tools/go/vm_test.go for the layout),
+# in a stackfs on /dev/net of a mount namespace of this script's own.
+# A missing binary, a test that does not run, skips or fails, and a
+# binary that dies, fail.
+[ -n "$MSGO_UNSHARED" ] || exec env MSGO_UNSHARED=1 unshare -m "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+
+bin=/usr/lib/msocket-tests/msocket-go.test
+relay=/usr/bin/msocket-relay
+ip=/usr/sbin/ip
+out=$(mktemp /tmp/go.XXXXXX)
+pids=
+cleanup() {
+	[ -z "$pids" ] || kill $pids 2>/dev/null
+	wait 2>/dev/null
+	for n in a b c; do $ip netns del msgo-$n 2>/dev/null; done
+	umount -l /dev/net 2>/dev/null
+	rm -f "$out" "$out.tap" "$out.relay"
+}
+trap cleanup EXIT
+as_user() { su -s /bin/sh msuser -c "$*"; }
+
+# Runs the test binary (as root or as msuser: $1) with the -test.run
+# pattern $2 and prints a result per top-level test; $3 is how many must
+# have run.
+go_tests() {
+	who=$1 pattern=$2 want=$3
+	env="MSOCKET_GO_VM=1 MSOCKET_GO_NETNS=$cookies"
+	if [ "$who" = root ]; then
+		env $env $bin -test.v -test.timeout 300s -test.run "$pattern" >"$out" 2>&1
+	else
+		as_user "env $env $bin -test.v -test.timeout 300s -test.run '$pattern'" >"$out" 2>&1
+	fi
+	rc=$?
+	ran=0
+	grep -E '^--- (PASS|FAIL|SKIP): ' "$out" >"$out.tap"
+	: >"$tap_out"  # the output is shown once, with the last result
+	while read -r _ result name _; do
+		ran=$((ran + 1))
+		case "$result" in
+		PASS:) tap_ok "go $who: $name" ;;
+		*) tap_not_ok "go $who: $name ($result)" ;;
+		esac
+	done <"$out.tap"
+	if [ "$ran" -ne "$want" ] || [ "$rc" -ne 0 ]; then
+		cp "$out" "$tap_out"
+		tap_not_ok "go $who: $ran of $want tests ran, exit status $rc"
+	else
+		tap_ok "go $who: $ran tests ran, exit status 0"
+	fi
+	grep -E '^ +vm_test.go:[0-9]+: [0-9]+ goroutines' "$out" | sed 's/^ */# /'
+	sed 's/^/# /' "$out.tap"
+}
+
+if [ ! -x "$bin" ] || [ ! -x "$relay" ]; then
+	echo "1..1"
+	echo "not ok 1 $bin or $relay is missing"
+	exit 1
+fi
+
+check "the programs are installed" need $ip su nc.openbsd socat mstack
+setup() {
+	mount -t stackfs none /dev/net && chmod 755 /dev/net || return 1
+	for n in a b c; do
+		$ip netns add msgo-$n && $ip -n msgo-$n link set lo up || return 1
+	done
+	# The triangle: link L joins X and Y, X is 10.8.L.X (a=1, b=2, c=3).
+	for l in "1 a 1 b 2" "2 b 2 c 3" "3 c 3 a 1"; do
+		set -- $l
+		$ip -n msgo-$2 link add v$2$4 type veth peer name v$4$2 netns msgo-$4 &&
+			$ip -n msgo-$2 addr add 10.8.$1.$3/24 dev v$2$4 &&
+			$ip -n msgo-$4 addr add 10.8.$1.$5/24 dev v$4$2 &&
+			$ip -n msgo-$2 link set v$2$4 up && $ip -n msgo-$4 link set v$4$2 up || return 1
+	done
+	for n in a b c; do
+		mstack add -m 0666 /dev/net/$n --netns /run/netns/msgo-$n || return 1
+	done
+	mstack add -m 0666 /dev/net/red --netns /run/netns/msgo-a &&
+		mstack add -m 0666 /dev/net/blue --netns /run/netns/msgo-b &&
+		mstack add -m 0444 /dev/net/ro --netns /run/netns/msgo-a &&
+		mstack add -m 0222 /dev/net/wo --netns /run/netns/msgo-a &&
+		chmod 666 /dev/net/a /dev/net/b /dev/net/c /dev/net/red /dev/net/blue &&
+		chmod 444 /dev/net/ro && chmod 222 /dev/net/wo
+}
+check "three stacks in a triangle of veth pairs" setup
+# Each namespace's cookie, from a socket(2) socket made inside it.
+cookies=
+for n in a b c; do
+	c=$($ip netns exec msgo-$n env MSOCKET_GO_COOKIE=1 $bin) || c=0
+	cookies="$cookies${cookies:+,}$n=$c"
+done
+check "the namespaces' cookies (ip netns exec, socket(2)): $cookies" \
+	sh -c "! echo '$cookies' | grep -q '=0'"
+check "the links carry traffic (ping a -> b, b -> c, c -> a)" sh -c \
+	"$ip netns exec msgo-a ping -c 1 -W 5 10.8.1.2 && $ip netns exec msgo-b ping -c 1 -W 5 10.8.2.3 &&
+	$ip netns exec msgo-c ping -c 1 -W 5 10.8.3.1"
+
+go_tests root '^TestRoot' 1
+go_tests msuser '^(TestVM|Example)' 10
+
+# The example program, as msuser: clients in b reach a server in c
+# through the relay, which listens in a and connects from b.
+$ip netns exec msgo-c socat TCP-LISTEN:7401,bind=10.8.2.3,fork,reuseaddr \
+	SYSTEM:'echo served by c' >/dev/null 2>&1 &
+pids="$pids $!"
+i=0
+until $ip netns exec msgo-c socat -u /dev/null TCP:10.8.2.3:7401 2>/dev/null || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+as_user "$relay -n 3 /dev/net/a 10.8.1.1:7400 /dev/net/b 10.8.2.3:7401" >"$out.relay" 2>&1 &
+pids="$pids $!"
+relay_pid=$!
+i=0
+until grep -q -- '->' "$out.relay" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+relayed() {
+	for i in 1 2 3; do
+		r=$($ip netns exec msgo-b nc.openbsd -N -w 10 10.8.1.1 7400 </dev/null) || return 1
+		[ "$r" = "served by c" ] || { echo "got '$r'"; return 1; }
+		sleep 0.2
+	done
+}
+check "msocket-relay: three connections b -> a (relay) -> from b -> c" relayed
+check "msocket-relay exits after -n 3" wait $relay_pid
+cat "$out.relay" | sed 's/^/# /'
+done_testing

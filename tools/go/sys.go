@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+package msocket
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// The fd of /dev/msocket, opened once (O_CLOEXEC) and never closed; -1
+// until then.
+var (
+	deviceFD   int32 = -1
+	deviceLock sync.Mutex
+)
+
+// device returns the fd of /dev/msocket, opening it on first use. Without
+// the device (the module is not loaded) the msocket system call does not
+// exist: ENOSYS, and the next call tries again.
+func device() (int, error) {
+	if fd := atomic.LoadInt32(&deviceFD); fd >= 0 {
+		return int(fd), nil
+	}
+	deviceLock.Lock()
+	defer deviceLock.Unlock()
+	if fd := atomic.LoadInt32(&deviceFD); fd >= 0 {
+		return int(fd), nil
+	}
+	fd, err := syscall.Open(Device, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		switch err {
+		case syscall.ENOENT, syscall.ENXIO, syscall.ENODEV:
+			err = syscall.ENOSYS
+		}
+		return -1, err
+	}
+	atomic.StoreInt32(&deviceFD, int32(fd))
+	return fd, nil
+}
+
+// ioctl is ioctl(2) with a pointer argument.
+func ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
+}
+
+// msocketFD is MSOCKET_IOC_SOCKET on the stack file opened as stackfd
+// (AT_EMPTY_PATH): a new socket fd, or 0 for SOCK_DEFAULT. The error is a
+// bare syscall.Errno.
+func msocketFD(stackfd, domain, typ, proto int) (int, error) {
+	dev, err := device()
+	if err != nil {
+		return -1, err
+	}
+	args := msocketArgs{
+		// Only fields of the first version are used: the kernel copies
+		// those alone.
+		Size:     argsSizeVer0,
+		Flags:    atEmptyPath,
+		Dirfd:    int32(stackfd),
+		Domain:   int32(domain),
+		Type:     int32(typ),
+		Protocol: int32(proto),
+	}
+	for {
+		fd, err := ioctl(dev, iocSocket, unsafe.Pointer(&args))
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// AT_EMPTY_PATH (linux/fcntl.h); syscall of Go 1.19 lacks it on Linux.
+const atEmptyPath = 0x1000
+
+// sysErr wraps a bare errno of the msocket call.
+func sysErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return os.NewSyscallError("msocket", err)
+}
+
+// O_PATH (asm-generic/fcntl.h); syscall of Go 1.19 lacks it on Linux.
+const oPath = 0x200000

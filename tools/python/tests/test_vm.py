@@ -1,0 +1,377 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The msocket package with the kernel module, in the VM (selftests/
+python.sh runs these as root, after making, in a mount namespace of its
+own, a stackfs on /dev/net with two stacks joined by a veth pair:
+red 10.0.0.1/24 (namespace mspy-red) <-> blue 10.0.0.2/24 (mspy-blue),
+both mode 0666, and ro (0444, red's namespace)). Tests of an unprivileged
+user run in a forked child that becomes msuser (uid 1000, group msocket)."""
+
+import asyncio
+import errno
+import os
+import pathlib
+import pickle
+import re
+import socket
+import subprocess
+import threading
+
+import pytest
+
+import msocket
+
+RED, BLUE = "/dev/net/red", "/dev/net/blue"
+RED_IP, BLUE_IP = "10.0.0.1", "10.0.0.2"
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def ns_ino(name):
+    return os.stat("/run/netns/" + name).st_ino
+
+
+def native_ino():
+    return os.stat("/proc/thread-self/ns/net").st_ino
+
+
+def cookie_inside(name):
+    """The namespace's cookie, read by socket(2) inside it (ip netns exec):
+    independent of msocket."""
+    code = ("import socket, struct; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+            "print(struct.unpack('=Q', s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])")
+    out = subprocess.run(["ip", "netns", "exec", name, "/usr/bin/python3", "-c", code],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out)
+
+
+def as_user(fn, *args):
+    """fn(*args) in a child that is msuser (uid 1000, gid 1000, groups
+    msocket): its result, or its exception raised here."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setgroups([1002])
+            os.setgid(1000)
+            os.setuid(1000)
+            try:
+                result = ("ok", fn(*args))
+            except BaseException as e:  # noqa: B902
+                result = ("err", e)
+            os.write(w, pickle.dumps(result))
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    kind, value = pickle.loads(data)
+    if kind == "err":
+        raise value
+    return value
+
+
+@pytest.fixture
+def red():
+    with msocket.Stack(RED) as s:
+        yield s
+
+
+@pytest.fixture
+def blue():
+    with msocket.Stack(BLUE) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def no_defaults(monkeypatch):
+    monkeypatch.delenv("MSOCKET_DEFAULTS", raising=False)
+
+
+def test_sockets_are_in_their_stack(red, blue):
+    assert red.netns_id() == ns_ino("mspy-red") != native_ino()
+    assert blue.netns_id() == ns_ino("mspy-blue")
+    for stack in (red, blue):
+        for family, type in ((socket.AF_INET, socket.SOCK_STREAM), (socket.AF_INET6, socket.SOCK_DGRAM),
+                             (socket.AF_UNIX, socket.SOCK_SEQPACKET), (socket.AF_NETLINK, socket.SOCK_RAW)):
+            with stack.socket(family, type) as s:
+                assert msocket.socket_netns_id(s) == stack.netns_id()
+                assert (s.family, s.type) == (family, type)
+
+
+def test_socket_objects_are_ordinary(red):
+    with red.socket() as s:
+        assert s.family == socket.AF_INET and s.type == socket.SOCK_STREAM
+        assert s.getblocking() and not s.get_inheritable()
+    with red.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK) as s:
+        assert not s.getblocking() and s.type == socket.SOCK_DGRAM
+        with pytest.raises(BlockingIOError):
+            s.bind((RED_IP, 0))
+            s.recv(1)
+    socket.setdefaulttimeout(2.5)
+    try:
+        with red.socket() as s:
+            assert s.gettimeout() == 2.5
+    finally:
+        socket.setdefaulttimeout(None)
+
+
+def test_server_in_red_client_in_blue(red, blue):
+    with red.create_server((RED_IP, 7500)) as server:
+        with blue.create_connection((RED_IP, 7500), timeout=20) as client:
+            conn, peer = server.accept()
+            with conn:
+                assert peer[0] == BLUE_IP
+                assert msocket.socket_netns_id(conn) == red.netns_id()
+                assert msocket.socket_netns_id(client) == blue.netns_id()
+                client.sendall(b"ping")
+                assert conn.recv(4) == b"ping"
+
+
+def test_same_port_in_both_stacks(red, blue):
+    with red.create_server(("", 7501)) as a, blue.create_server(("", 7501)) as b:
+        assert a.getsockname() == b.getsockname() == ("0.0.0.0", 7501)
+        with pytest.raises(OSError) as e:
+            red.create_server(("", 7501), reuse_port=False).close()
+        assert e.value.errno == errno.EADDRINUSE
+
+
+def test_dualstack_ipv6(red, blue):
+    with red.create_server(("::", 7502), family=socket.AF_INET6, dualstack_ipv6=True) as server:
+        with blue.create_connection((RED_IP, 7502), timeout=20):
+            conn, peer = server.accept()
+            conn.close()
+            assert peer[0] == "::ffff:" + BLUE_IP
+
+
+def test_native_stack_cannot_reach_red(red):
+    with red.create_server((RED_IP, 7503)):
+        with pytest.raises(OSError):
+            socket.create_connection((RED_IP, 7503), timeout=3).close()
+
+
+def test_errors(red):
+    with pytest.raises(FileNotFoundError):
+        msocket.Stack("/dev/net/nothing")
+    with pytest.raises(OSError) as e:
+        msocket.Stack("/dev/net")
+    assert e.value.errno == errno.EOPNOTSUPP
+    with pytest.raises(OSError) as e:
+        red.socket(63, socket.SOCK_STREAM)
+    assert e.value.errno == errno.EAFNOSUPPORT
+    assert not red.supports(63) and red.supports(socket.AF_INET6)
+    with pytest.raises(OSError) as e:
+        red.socket(socket.AF_INET, msocket.SOCK_DEFAULT)
+    assert e.value.errno == errno.EINVAL
+    red.check(socket.AF_INET)
+    red.close()
+    with pytest.raises(ValueError):
+        red.socket()
+
+
+def _user_errors():
+    out = {}
+    ro = msocket.Stack("/dev/net/ro")  # O_PATH: no permission needed
+    for what, call in (("socket", ro.socket), ("check", ro.check),
+                       ("server", lambda: ro.create_server(("", 7504)))):
+        try:
+            call()
+            out[what] = 0
+        except OSError as e:
+            out[what] = e.errno
+    out["netns_id"] = ro.netns_id() == msocket.Stack(RED).netns_id()
+    try:
+        with msocket.Stack(RED).socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+            out["packet"] = 0
+    except PermissionError as e:
+        out["packet"] = e.errno
+    with msocket.Stack(RED).socket() as s:
+        out["cookie"] = msocket.socket_netns_cookie(s)
+    try:
+        with msocket.Stack(RED).socket() as s:
+            msocket.socket_netns_id(s)
+        out["siocgskns"] = 0
+    except OSError as e:
+        out["siocgskns"] = e.errno
+    return out
+
+
+def test_user_permissions_and_cookies():
+    out = as_user(_user_errors)
+    assert out["socket"] == out["check"] == out["server"] == errno.EACCES
+    assert out["netns_id"] is True
+    assert out["packet"] == errno.EPERM
+    assert out["cookie"] == cookie_inside("mspy-red")
+    # SIOCGSKNS needs CAP_NET_ADMIN over the namespace: a user has it not.
+    assert out["siocgskns"] == errno.EPERM
+
+
+def test_default_stack_set_and_used(red, blue):
+    msocket.set_default_stack(RED, socket.AF_INET)
+    assert os.environ["MSOCKET_DEFAULTS"] == "inet=/dev/net/red"
+    assert msocket.default_stack(socket.AF_INET) == RED
+    assert msocket.default_stack(socket.AF_INET6) is None
+    with msocket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        assert msocket.socket_netns_id(s) == red.netns_id()
+    with msocket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+        assert msocket.socket_netns_id(s) == native_ino()
+    msocket.set_default_stack(BLUE)  # AF_UNSPEC: every family
+    assert os.environ["MSOCKET_DEFAULTS"] == "*=/dev/net/blue"
+    with msocket.socket(socket.AF_INET6) as s:
+        assert msocket.socket_netns_id(s) == blue.netns_id()
+    msocket.set_default_stack(None, socket.AF_INET6)
+    assert os.environ["MSOCKET_DEFAULTS"] == "*=/dev/net/blue,inet6="
+    with msocket.socket(socket.AF_INET6) as s:
+        assert msocket.socket_netns_id(s) == native_ino()
+    with pytest.raises(OSError) as e:
+        msocket.socket(socket.AF_INET, msocket.SOCK_DEFAULT)
+    assert e.value.errno == errno.EINVAL
+    msocket.set_default_stack(None)
+    assert "MSOCKET_DEFAULTS" not in os.environ
+
+
+def test_default_stack_checks_and_canonical(red):
+    old = os.getcwd()
+    os.chdir("/dev/net")
+    try:
+        msocket.set_default_stack("./red", socket.AF_INET)
+    finally:
+        os.chdir(old)
+    assert msocket.default_stack(socket.AF_INET) == RED
+    for path, code in (("/dev/net/nothing", errno.ENOENT), ("/dev/net", errno.EOPNOTSUPP)):
+        with pytest.raises(OSError) as e:
+            msocket.set_default_stack(path, socket.AF_INET)
+        assert e.value.errno == code
+    with pytest.raises(OSError) as e:
+        msocket.set_default_stack(RED, 64)
+    assert e.value.errno == errno.EAFNOSUPPORT
+    with pytest.raises(OSError) as e:
+        as_user(msocket.set_default_stack, "/dev/net/ro", socket.AF_INET)
+    assert e.value.errno == errno.EACCES
+    os.environ["MSOCKET_DEFAULTS"] = "bogus"
+    with pytest.raises(OSError) as e:
+        msocket.socket()
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(OSError) as e:
+        msocket.set_default_stack(RED, socket.AF_INET)
+    assert e.value.errno == errno.EINVAL
+    msocket.set_default_stack(RED, socket.AF_UNSPEC)  # replaces everything
+    assert os.environ["MSOCKET_DEFAULTS"] == "*=/dev/net/red"
+
+
+def test_default_follows_its_file_and_replacement(red, blue):
+    """As libmsocket: the kept fd names the stack with MSOCKET_EXPECT_STACK;
+    a file replaced by another stack makes the kernel say ESTALE, and the
+    call goes by path, to the new stack."""
+    subprocess.run(["mstack", "add", "-m", "0666", "/dev/net/moving", "--netns", "/run/netns/mspy-red"],
+                   check=True)
+    try:
+        msocket.set_default_stack("/dev/net/moving", socket.AF_INET)
+        with msocket.socket() as s:
+            assert msocket.socket_netns_id(s) == red.netns_id()
+        subprocess.run(["mstack", "rm", "/dev/net/moving"], check=True)
+        subprocess.run(["mstack", "add", "-m", "0666", "/dev/net/moving", "--netns",
+                        "/run/netns/mspy-blue"], check=True)
+        with msocket.socket() as s:
+            assert msocket.socket_netns_id(s) == blue.netns_id()
+        with msocket.socket() as s:
+            assert msocket.socket_netns_id(s) == blue.netns_id()
+        subprocess.run(["mstack", "rm", "/dev/net/moving"], check=True)
+        with pytest.raises(FileNotFoundError):
+            msocket.socket()
+    finally:
+        subprocess.run(["mstack", "rm", "/dev/net/moving"], capture_output=True)
+
+
+def test_defaults_shared_with_libmsocket_and_mstack(red):
+    """Children see the defaults Python sets: an unmodified nc under
+    libmsocket (LD_PRELOAD) follows them into blue, where it reaches red's
+    server; and a value mstack exec writes is the one Python reads."""
+    with red.create_server((RED_IP, 7505)) as server:
+        env = dict(os.environ, LD_PRELOAD="/usr/lib/libmsocket.so.0")
+        nc = ["nc.openbsd", "-z", "-w", "5", RED_IP, "7505"]
+        assert subprocess.run(nc, env=env, capture_output=True).returncode != 0
+        msocket.set_default_stack(BLUE, socket.AF_INET)
+        env = dict(os.environ, LD_PRELOAD="/usr/lib/libmsocket.so.0")
+        assert subprocess.run(nc, env=env, capture_output=True).returncode == 0
+        server.accept()[0].close()
+    code = "import msocket, socket; print(msocket.default_stack(socket.AF_INET))"
+    out = subprocess.run(["mstack", "exec", "--preload", "-f", "inet", RED, "--", "/usr/bin/python3", "-c", code],
+                         check=True, capture_output=True, text=True).stdout
+    assert out.strip() == RED
+
+
+def test_asyncio(red, blue):
+    async def main():
+        async def handle(reader, writer):
+            line = await reader.readline()
+            sock = writer.get_extra_info("socket")
+            writer.write(b"red got %s from %s\n" % (line.strip(), writer.get_extra_info("peername")[0].encode()))
+            writer.write(b"%d\n" % msocket.socket_netns_id(sock))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=red.create_server((RED_IP, 7506)))
+        async with server:
+            loop = asyncio.get_running_loop()
+            results = []
+            for i in range(20):
+                sock = blue.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+                await loop.sock_connect(sock, (RED_IP, 7506))
+                reader, writer = await asyncio.open_connection(sock=sock)
+                writer.write(b"hello %d\n" % i)
+                results.append((reader, writer))
+            out = []
+            for reader, writer in results:
+                out.append((await reader.readline(), int(await reader.readline())))
+                writer.close()
+            return out
+
+    out = asyncio.run(main())
+    assert [line for line, _ in out] == [b"red got hello %d from %s\n" % (i, BLUE_IP.encode()) for i in range(20)]
+    assert {ns for _, ns in out} == {red.netns_id()}
+
+
+def test_threads_make_sockets_in_both_stacks(red, blue):
+    """50 threads, each making sockets in both stacks in turn: no thread
+    changes namespace."""
+    errors = []
+
+    def work(i):
+        try:
+            for n in range(10):
+                stack = (red, blue)[(i + n) % 2]
+                with stack.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                    if msocket.socket_netns_id(s) != stack.netns_id():
+                        errors.append((i, n))
+                if native_ino() != os.stat("/proc/self/ns/net").st_ino:
+                    errors.append(("moved", i))
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def python_blocks(readme, heading):
+    """The ```python blocks of README section *heading*."""
+    text = (HERE / readme).read_text()
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    section = text[start:end if end > 0 else None]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert blocks, "no python example in %s %s" % (readme, heading)
+    return blocks
+
+
+@pytest.mark.parametrize("readme,heading", [
+    ("README.md", "### Python"),
+    ("README-python.md", "# msocket for Python"),
+], ids=["README.md", "tools-python-README.md"])
+def test_readme_example(readme, heading):
+    for block in python_blocks(readme, heading):
+        exec(compile(block, readme, "exec"), {"__name__": "readme"})
