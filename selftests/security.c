@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -468,6 +469,118 @@ TEST_F(sec, cgroup_bpf_sock_create_sees_msocket_sockets)
 	ASSERT_LE(0, cgfd);
 	ASSERT_EQ(0, attach_deny_sock_create(cgfd)) TH_LOG("bpf: %s", strerror(errno));
 	EXPECT_EQ(0, child(msocket_in_denying_cgroup, &a));
+	close(cgfd);
+	rmdir(cg);
+	umount2(root, MNT_DETACH);
+	rmdir(root);
+}
+
+/*
+ * A cgroup BPF sock_create program that counts the inet sockets made in its
+ * cgroup (and allows them), in an array map of one u64.
+ */
+static int attach_counting_sock_create(int cgroup, int *map)
+{
+	union bpf_attr mattr = {
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = 4,
+		.value_size = 8,
+		.max_entries = 1,
+	};
+	int fd = syscall(SYS_bpf, BPF_MAP_CREATE, &mattr, sizeof(mattr));
+	struct bpf_insn insns[] = {
+		/* *(u32 *)(r10 - 4) = 0: the key */
+		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4 },
+		/* r1 = the map */
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = fd },
+		{ 0 },
+		/* r2 = r10 - 4 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
+		/* r0 = bpf_map_lookup_elem(r1, r2) */
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 2 },
+		/* lock *(u64 *)r0 += 1 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_0,
+		  .src_reg = BPF_REG_1, .imm = BPF_ADD },
+		/* return 1: allowed */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr load = {
+		.prog_type = BPF_PROG_TYPE_CGROUP_SOCK,
+		.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE,
+		.insns = (uintptr_t)insns,
+		.insn_cnt = ARRAY_SIZE(insns),
+		.license = (uintptr_t)"GPL",
+	};
+	union bpf_attr attach = { 0 };
+	int prog;
+
+	if (fd < 0)
+		return -1;
+	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (prog < 0)
+		return -1;
+	attach.target_fd = cgroup;
+	attach.attach_bpf_fd = prog;
+	attach.attach_type = BPF_CGROUP_INET_SOCK_CREATE;
+	*map = fd;
+	return syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+}
+
+static uint64_t counted(int map)
+{
+	uint32_t key = 0;
+	uint64_t value = 0;
+	union bpf_attr attr = {
+		.map_fd = map,
+		.key = (uintptr_t)&key,
+		.value = (uintptr_t)&value,
+	};
+
+	if (syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)))
+		return UINT64_MAX;
+	return value;
+}
+
+static int probe_in_cgroup(void *arg)
+{
+	const struct cg_arg *a = arg;
+	char procs[128], pid[16];
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", a->cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(procs, pid))
+		return 1;
+	/* SOCK_DEFAULT makes no socket for the caller, only the family probe. */
+	return sys_msocket(a->stack, AF_INET, SOCK_DEFAULT, 0) ? 2 : 0;
+}
+
+/*
+ * The family probe of SOCK_DEFAULT is a user socket, made with the
+ * caller's credentials: cgroup BPF programs and LSMs see it, as they would
+ * see socket(2). (A kernel socket would skip them both.)
+ */
+TEST_F(sec, the_family_probe_is_a_socket_the_protections_see)
+{
+	char root[] = "/tmp/cgroup2.XXXXXX", cg[64];
+	struct cg_arg a = { .cg = cg, .stack = self->open_stack };
+	int cgfd, map = -1;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	ASSERT_EQ(0, mount("none", root, "cgroup2", 0, NULL));
+	snprintf(cg, sizeof(cg), "%s/msocket-count", root);
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, cgfd);
+	ASSERT_EQ(0, attach_counting_sock_create(cgfd, &map)) TH_LOG("bpf: %s", strerror(errno));
+	EXPECT_EQ(0, counted(map));
+	EXPECT_EQ(0, child(probe_in_cgroup, &a));
+	EXPECT_EQ(1, counted(map));
+	close(map);
 	close(cgfd);
 	rmdir(cg);
 	umount2(root, MNT_DETACH);

@@ -1,0 +1,3 @@
+module msocket
+
+go 1.19
