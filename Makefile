@@ -90,6 +90,9 @@ sbindir ?= $(exec_prefix)/sbin
 libdir ?= $(exec_prefix)/lib
 includedir ?= $(prefix)/include
 mandir ?= $(prefix)/share/man
+# udev reads rules from /etc and /usr/lib only, whatever the prefix.
+udevrulesdir ?= /etc/udev/rules.d
+systemdunitdir ?= $(prefix)/lib/systemd/system
 SONAME := libmsocket.so.0
 LIBMSOCKET_SOURCES := $(wildcard tools/libmsocket/*.c)
 LIBMSOCKET_HEADERS := $(wildcard tools/libmsocket/*.h) uapi/linux/msocket.h
@@ -215,18 +218,28 @@ tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools go-tools python-tools
 
 MAN_PAGES := $(wildcard tools/man/*.[0-9])
 
-install: module tools
+install: install-module install-user
+
+# The module alone, for the kernel it is built for.
+install-module: module
 	@krel=$$($(if $(KDIR),$(MAKE) -s -C $(KDIR) kernelrelease,cat "$$(qemu/build-kernel $(KERNEL))/msocket-release")) && \
 		mdir="$(if $(moduledir),$(moduledir),/lib/modules/$$krel/extra)" && \
 		install -d "$(DESTDIR)$$mdir" && \
 		install -m 0644 $(KMOD_DIR)/msocket.ko "$(DESTDIR)$$mdir/msocket.ko" && \
 		echo "  INSTALL $(DESTDIR)$$mdir/msocket.ko" && \
 		if [ -z "$(DESTDIR)" ] && command -v depmod >/dev/null; then depmod -a "$$krel"; fi
+
+# User space alone (for a machine whose module comes from elsewhere).
+install-user: tools
 	@install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(bindir)
 	@install -m 0644 $(BUILD)/lib/libmsocket.a $(DESTDIR)$(libdir)/
 	@install -m 0755 $(BUILD)/lib/libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/
 	@ln -sf libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
 	@ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmsocket.so
+	@install -d $(DESTDIR)$(udevrulesdir) $(DESTDIR)$(systemdunitdir)
+	@install -m 0644 tools/udev/60-msocket.rules $(DESTDIR)$(udevrulesdir)/
+	@sed 's|/usr/local/bin|$(bindir)|g' tools/systemd/msocket-stackfs.service \
+		>$(DESTDIR)$(systemdunitdir)/msocket-stackfs.service
 	@install -m 0644 tools/libmsocket/msocket.h $(DESTDIR)$(includedir)/msocket.h
 	@install -m 0644 uapi/linux/msocket.h $(DESTDIR)$(includedir)/linux/msocket.h
 	@sed -e 's|@PREFIX@|$(prefix)|; s|@LIBDIR@|$(libdir)|; s|@INCLUDEDIR@|$(includedir)|' \
@@ -237,7 +250,22 @@ install: module tools
 		sec=$${page##*.}; install -d $(DESTDIR)$(mandir)/man$$sec && \
 		install -m 0644 $$page $(DESTDIR)$(mandir)/man$$sec/ || exit 1; \
 	done
-	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, man pages"
+	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, man pages, udev rule, systemd unit"
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# What install put there, by the same variables; the module of the kernel
+# it is built for. depmod and ldconfig follow, as for install.
+uninstall:
+	@krel=$$($(if $(KDIR),$(MAKE) -s -C $(KDIR) kernelrelease,cat "$$(qemu/build-kernel $(KERNEL))/msocket-release")) && \
+		rm -f "$(DESTDIR)$(if $(moduledir),$(moduledir),/lib/modules/$$krel/extra)/msocket.ko" && \
+		if [ -z "$(DESTDIR)" ] && command -v depmod >/dev/null; then depmod -a "$$krel"; fi
+	@rm -f $(DESTDIR)$(libdir)/libmsocket.a $(DESTDIR)$(libdir)/libmsocket.so.$(VERSION) \
+		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libmsocket.so \
+		$(DESTDIR)$(libdir)/pkgconfig/msocket.pc $(DESTDIR)$(includedir)/msocket.h \
+		$(DESTDIR)$(includedir)/linux/msocket.h $(DESTDIR)$(bindir)/mstack $(DESTDIR)$(bindir)/vustack \
+		$(DESTDIR)$(udevrulesdir)/60-msocket.rules $(DESTDIR)$(systemdunitdir)/msocket-stackfs.service \
+		$(foreach page,$(MAN_PAGES),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(page)))/$(notdir $(page)))
+	@echo "  UNINSTALL $(DESTDIR)$(prefix)"
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 install-check:

@@ -426,6 +426,116 @@ pub fn probe_json(families: &[i32]) -> String {
     ) + "\n"
 }
 
+/// Where `mstack mount` keeps the tun device node while a stackfs covers
+/// its directory.
+const TUN_KEEP: &str = "/run/msocket/tun";
+
+/// A path as a C string.
+fn c_path(path: &Path) -> Result<std::ffi::CString, Error> {
+    std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| Error::usage("a NUL byte in a path"))
+}
+
+/// mount(2): `source` on `target`, of `fstype` (None for a bind mount).
+fn mount(
+    source: &Path,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+) -> Result<(), Error> {
+    let (src, dst) = (c_path(source)?, c_path(target)?);
+    let fstype = fstype.map(|t| std::ffi::CString::new(t).expect("no NUL in a type"));
+    // SAFETY: NUL-terminated strings that live across the call; no data.
+    let ret = unsafe {
+        libc::mount(
+            src.as_ptr(),
+            dst.as_ptr(),
+            fstype.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    if ret < 0 {
+        return Err(Error::io(
+            format!("{}: mount", target.display()),
+            io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// umount2(2) of `target`.
+fn umount(target: &Path, flags: libc::c_int) -> Result<(), Error> {
+    let dst = c_path(target)?;
+    // SAFETY: a NUL-terminated string that lives across the call.
+    if unsafe { libc::umount2(dst.as_ptr(), flags) } < 0 {
+        return Err(Error::io(
+            format!("{}: umount", target.display()),
+            io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// `mstack mount DIR`: mounts a new stackfs on `DIR` (normally `/dev/net`)
+/// and keeps the tun device working beside the stacks: `DIR/tun`, the
+/// devtmpfs node OpenVPN, WireGuard, QEMU, slirp4netns and pasta open, is
+/// bind-mounted back over a placeholder of the same name in the stackfs
+/// (a stack file of mode 0, which no one may use; a bind mount needs a
+/// file to cover, and stackfs holds no device nodes). Without a tun node
+/// in `DIR`, only the stackfs is mounted.
+pub fn mount_stackfs(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let tun = dir.join("tun");
+    let has_tun = std::fs::symlink_metadata(&tun)
+        .map(|m| m.file_type().is_char_device())
+        .unwrap_or(false);
+    let keep = Path::new(TUN_KEEP);
+    if has_tun {
+        std::fs::create_dir_all(keep.parent().expect("a parent")).about("/run/msocket")?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(keep)
+            .about(TUN_KEEP)?;
+        mount(&tun, keep, None, libc::MS_BIND)?;
+    }
+    if let Err(e) = mount(Path::new("none"), dir, Some("stackfs"), 0) {
+        if has_tun {
+            let _ = umount(keep, libc::MNT_DETACH);
+        }
+        return Err(e);
+    }
+    if has_tun {
+        let placed = std::fs::File::open("/proc/self/ns/net")
+            .and_then(|ns| msocket::mkstack(&tun, &ns, 0))
+            .about(tun.display())
+            .and_then(|()| mount(keep, &tun, None, libc::MS_BIND));
+        if let Err(e) = placed {
+            let _ = umount(dir, libc::MNT_DETACH);
+            let _ = umount(keep, libc::MNT_DETACH);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// `mstack umount DIR`: undoes [`mount_stackfs`]: the tun node's bind mount,
+/// the stackfs (lazily, as its stack files may be open), the kept node.
+pub fn umount_stackfs(dir: &Path) -> Result<(), Error> {
+    let tun = dir.join("tun");
+    let keep = Path::new(TUN_KEEP);
+    // The bind mount over the placeholder, if there is one.
+    let _ = umount(&tun, 0);
+    umount(dir, libc::MNT_DETACH)?;
+    if keep.exists() {
+        let _ = umount(keep, libc::MNT_DETACH);
+        let _ = std::fs::remove_file(keep);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

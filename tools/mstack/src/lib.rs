@@ -107,6 +107,18 @@ pub enum Command {
         /// The ip netns names.
         names: Vec<String>,
     },
+    /// Mount a new stackfs on DIR (default /dev/net), keeping DIR/tun (the tun device) working.
+    Mount {
+        /// The directory.
+        #[arg(default_value = "/dev/net")]
+        dir: PathBuf,
+    },
+    /// Undo mstack mount: unmount the stackfs on DIR (default /dev/net) and the tun node's bind mount.
+    Umount {
+        /// The directory.
+        #[arg(default_value = "/dev/net")]
+        dir: PathBuf,
+    },
     /// Print a shell completion script for mstack or vustack.
     Completions {
         /// The shell.
@@ -203,6 +215,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             })
         }
         Command::Export { stack, name } => commands::export(&stack, &name),
+        Command::Mount { dir } => commands::mount_stackfs(&dir),
+        Command::Umount { dir } => commands::umount_stackfs(&dir),
         Command::Import { dir, mode, names } => {
             commands::import(&dir, &names, mode, |e| error::report("mstack", e))
                 .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
