@@ -395,18 +395,14 @@ TEST_F(sec, inode_numbers_are_per_mount)
 	umount_stackfs(dir);
 }
 
-/* A cgroup BPF program that refuses every inet socket created in it. */
-static int attach_deny_sock_create(int cgroup)
+/* Loads @insns as a cgroup sock_create program and attaches it to @cgroup. */
+static int attach_sock_create(int cgroup, const struct bpf_insn *insns, size_t n)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
 	union bpf_attr load = {
 		.prog_type = BPF_PROG_TYPE_CGROUP_SOCK,
 		.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE,
 		.insns = (uintptr_t)insns,
-		.insn_cnt = ARRAY_SIZE(insns),
+		.insn_cnt = n,
 		.license = (uintptr_t)"GPL",
 	};
 	union bpf_attr attach = { 0 };
@@ -420,14 +416,56 @@ static int attach_deny_sock_create(int cgroup)
 	return syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
 }
 
-static int in_denying_cgroup(void *arg)
+/* A cgroup BPF program that refuses every inet socket created in it. */
+static int attach_deny_sock_create(int cgroup)
 {
-	const char *cg = arg;
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return attach_sock_create(cgroup, insns, ARRAY_SIZE(insns));
+}
+
+/* A cgroup of its own in a cgroup2 mount of its own. */
+struct cgroup_dir {
+	char root[32], path[64];
+	int fd;
+};
+
+static int cgroup_make(struct cgroup_dir *c, const char *name)
+{
+	snprintf(c->root, sizeof(c->root), "/tmp/cgroup2.XXXXXX");
+	if (!mkdtemp(c->root) || mount("none", c->root, "cgroup2", 0, NULL))
+		return -1;
+	snprintf(c->path, sizeof(c->path), "%s/%s", c->root, name);
+	if (mkdir(c->path, 0755))
+		return -1;
+	c->fd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->fd < 0 ? -1 : 0;
+}
+
+static void cgroup_remove(struct cgroup_dir *c)
+{
+	close(c->fd);
+	rmdir(c->path);
+	umount2(c->root, MNT_DETACH);
+	rmdir(c->root);
+}
+
+/* Moves the caller into the cgroup @cg. */
+static int join_cgroup(const char *cg)
+{
 	char procs[128], pid[16];
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(procs, pid))
+	return write_file(procs, pid);
+}
+
+static int in_denying_cgroup(void *arg)
+{
+	if (join_cgroup(arg))
 		return 1;
 	if (!refused_with(socket(AF_INET, SOCK_STREAM, 0), EPERM))
 		return 2;
@@ -457,22 +495,13 @@ static int msocket_in_denying_cgroup(void *arg)
 
 TEST_F(sec, cgroup_bpf_sock_create_sees_msocket_sockets)
 {
-	char root[] = "/tmp/cgroup2.XXXXXX", cg[64];
-	struct cg_arg a = { .cg = cg, .stack = self->open_stack };
-	int cgfd;
+	struct cgroup_dir c;
+	struct cg_arg a = { .cg = c.path, .stack = self->open_stack };
 
-	ASSERT_NE(NULL, mkdtemp(root));
-	ASSERT_EQ(0, mount("none", root, "cgroup2", 0, NULL));
-	snprintf(cg, sizeof(cg), "%s/msocket-deny", root);
-	ASSERT_EQ(0, mkdir(cg, 0755));
-	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_LE(0, cgfd);
-	ASSERT_EQ(0, attach_deny_sock_create(cgfd)) TH_LOG("bpf: %s", strerror(errno));
+	ASSERT_EQ(0, cgroup_make(&c, "msocket-deny"));
+	ASSERT_EQ(0, attach_deny_sock_create(c.fd)) TH_LOG("bpf: %s", strerror(errno));
 	EXPECT_EQ(0, child(msocket_in_denying_cgroup, &a));
-	close(cgfd);
-	rmdir(cg);
-	umount2(root, MNT_DETACH);
-	rmdir(root);
+	cgroup_remove(&c);
 }
 
 /*
@@ -509,26 +538,11 @@ static int attach_counting_sock_create(int cgroup, int *map)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	union bpf_attr load = {
-		.prog_type = BPF_PROG_TYPE_CGROUP_SOCK,
-		.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE,
-		.insns = (uintptr_t)insns,
-		.insn_cnt = ARRAY_SIZE(insns),
-		.license = (uintptr_t)"GPL",
-	};
-	union bpf_attr attach = { 0 };
-	int prog;
 
 	if (fd < 0)
 		return -1;
-	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
-	if (prog < 0)
-		return -1;
-	attach.target_fd = cgroup;
-	attach.attach_bpf_fd = prog;
-	attach.attach_type = BPF_CGROUP_INET_SOCK_CREATE;
 	*map = fd;
-	return syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+	return attach_sock_create(cgroup, insns, ARRAY_SIZE(insns));
 }
 
 static uint64_t counted(int map)
@@ -549,11 +563,8 @@ static uint64_t counted(int map)
 static int probe_in_cgroup(void *arg)
 {
 	const struct cg_arg *a = arg;
-	char procs[128], pid[16];
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", a->cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(procs, pid))
+	if (join_cgroup(a->cg))
 		return 1;
 	/* SOCK_DEFAULT makes no socket for the caller, only the family probe. */
 	return sys_msocket(a->stack, AF_INET, SOCK_DEFAULT, 0) ? 2 : 0;
