@@ -525,7 +525,8 @@ static int attach_counting_sock_create(int cgroup, int *map)
 		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = fd },
 		{ 0 },
 		/* r2 = r10 - 4 */
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_REG_10 },
 		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
 		/* r0 = bpf_map_lookup_elem(r1, r2) */
 		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
