@@ -103,4 +103,14 @@ check "busybox nc (static) through setns reaches red from blue" \
 fails_with "a user cannot setns: EPERM, with the reason" 1 "needs CAP_SYS_ADMIN" \
 	as_user "mstack exec $red -- busybox ip -o addr"
 
+# --setns as ip netns exec does it: /sys shows the stack's interfaces, and
+# /etc/netns/NAME/* is bind-mounted over /etc (NAME: the stack file's name).
+touch /etc/resolv.conf
+mkdir -p "/etc/netns/${red##*/}" && echo "nameserver 10.7.0.53" >"/etc/netns/${red##*/}/resolv.conf"
+has "exec --setns: /sys/class/net is the stack's" "v-red" mstack exec --setns "$red" -- ls /sys/class/net
+has "exec --setns: /etc/netns/NAME/resolv.conf is the command's resolv.conf" "10.7.0.53" \
+	mstack exec --setns "$red" -- cat /etc/resolv.conf
+lacks "  and only the command's: the caller's /sys is as it was" "v-red" ls /sys/class/net
+lacks "  and the caller's /etc too" "10.7.0.53" cat /etc/resolv.conf
+rm -rf "/etc/netns/${red##*/}"
 done_testing

@@ -385,6 +385,8 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
                 io::Error::last_os_error(),
             ));
         }
+        let name = req.stack.file_name().unwrap_or_default().to_string_lossy();
+        enter_like_ip_netns_exec(&name).about(format!("{shown}: as ip netns exec"))?;
         return Ok(cmd);
     }
 
@@ -426,6 +428,70 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
         );
     }
     Ok(cmd)
+}
+
+/// What `ip netns exec NAME` does after setns, for the same view of the
+/// namespace: a private mount namespace (mounts stay there), `/sys` mounted
+/// anew so that `/sys/class/net` shows the namespace's interfaces, and each
+/// file of `/etc/netns/NAME/` bind-mounted over its namesake in `/etc`
+/// (`resolv.conf`, `hosts`...). `NAME` is the stack file's name.
+fn enter_like_ip_netns_exec(name: &str) -> io::Result<()> {
+    fn check(ret: libc::c_int) -> io::Result<()> {
+        if ret < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    fn c(path: &std::path::Path) -> std::ffi::CString {
+        std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap_or_default()
+    }
+    // SAFETY: unshare takes no pointers.
+    check(unsafe { libc::unshare(libc::CLONE_NEWNS) })?;
+    // SAFETY: NUL-terminated literals; no data.
+    check(unsafe {
+        libc::mount(
+            c"".as_ptr(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_SLAVE | libc::MS_REC,
+            std::ptr::null(),
+        )
+    })?;
+    // SAFETY: as above. /sys may not be mounted: then there is nothing
+    // to take away.
+    unsafe { libc::umount2(c"/sys".as_ptr(), libc::MNT_DETACH) };
+    // SAFETY: as above.
+    check(unsafe {
+        libc::mount(
+            c"sysfs".as_ptr(),
+            c"/sys".as_ptr(),
+            c"sysfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    })?;
+    let etc = std::path::Path::new("/etc/netns").join(name);
+    let Ok(entries) = std::fs::read_dir(&etc) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let target = std::path::Path::new("/etc").join(entry.file_name());
+        if !target.exists() {
+            continue;
+        }
+        let (src, dst) = (c(&entry.path()), c(&target));
+        // SAFETY: NUL-terminated strings that live across the call.
+        check(unsafe {
+            libc::mount(
+                src.as_ptr(),
+                dst.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
