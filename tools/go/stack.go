@@ -365,16 +365,9 @@ func (s *Stack) bound(ep endpoint, typ int) (*os.File, error) {
 // Errors: *net.OpError with an *os.SyscallError inside ("msocket" if the
 // socket could not be made).
 func (s *Stack) Listen(network, address string) (net.Listener, error) {
-	ep, typ, addr, err := resolve(network, address, true)
-	if err == nil && typ == syscall.SOCK_DGRAM {
-		err = net.UnknownNetworkError(network)
-	}
+	f, addr, err := s.listening(network, address, false)
 	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
-	}
-	f, err := s.bound(ep, typ)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
+		return nil, err
 	}
 	defer f.Close()
 	ln, err := net.FileListener(f)
@@ -387,19 +380,30 @@ func (s *Stack) Listen(network, address string) (net.Listener, error) {
 	return ln, nil
 }
 
+// listening makes the bound socket of Listen (dgram false) or ListenPacket
+// (dgram true), refusing a network of the other kind; errors as they
+// return them.
+func (s *Stack) listening(network, address string, dgram bool) (*os.File, net.Addr, error) {
+	ep, typ, addr, err := resolve(network, address, true)
+	if err == nil && (typ == syscall.SOCK_DGRAM) != dgram {
+		err = net.UnknownNetworkError(network)
+	}
+	var f *os.File
+	if err == nil {
+		f, err = s.bound(ep, typ)
+	}
+	if err != nil {
+		return nil, addr, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
+	}
+	return f, addr, nil
+}
+
 // ListenPacket makes a packet socket in the stack, as net.ListenPacket does
 // in the native one: network is "udp", "udp4", "udp6" or "unixgram".
 func (s *Stack) ListenPacket(network, address string) (net.PacketConn, error) {
-	ep, typ, addr, err := resolve(network, address, true)
-	if err == nil && typ != syscall.SOCK_DGRAM {
-		err = net.UnknownNetworkError(network)
-	}
+	f, addr, err := s.listening(network, address, true)
 	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
-	}
-	f, err := s.bound(ep, typ)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
+		return nil, err
 	}
 	defer f.Close()
 	pc, err := net.FilePacketConn(f)
