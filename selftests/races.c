@@ -131,15 +131,22 @@ static int made_sockets(struct race *r)
 	return atomic_load(&r->ok) > 0 && atomic_load(&r->loops) > 0;
 }
 
-static void run_for(struct race *r, void *(*a)(void *), void *(*b)(void *))
+/* Races @a against @b until race_wait() says @enough happened. */
+static void race_pair(struct race *r, void *(*a)(void *), void *(*b)(void *),
+		      int (*enough)(struct race *))
 {
 	pthread_t ta, tb;
 
 	pthread_create(&ta, NULL, a, r);
 	pthread_create(&tb, NULL, b, r);
-	race_wait(r, made_sockets);
+	race_wait(r, enough);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
+}
+
+static void run_for(struct race *r, void *(*a)(void *), void *(*b)(void *))
+{
+	race_pair(r, a, b, made_sockets);
 	printf("# %ld sockets, %ld errnos, %ld loops of the other side, %ld bad\n",
 	       atomic_load(&r->ok), atomic_load(&r->errors), atomic_load(&r->loops),
 	       atomic_load(&r->bad));
@@ -355,13 +362,8 @@ static int kept_fd_enough(struct race *r)
 TEST(kept_fd_against_unlink_and_replace)
 {
 	struct race *r = race_setup();
-	pthread_t a, b;
 
-	pthread_create(&a, NULL, kept_fd_loop, r);
-	pthread_create(&b, NULL, unlink_replace_loop, r);
-	race_wait(r, kept_fd_enough);
-	pthread_join(a, NULL);
-	pthread_join(b, NULL);
+	race_pair(r, kept_fd_loop, unlink_replace_loop, kept_fd_enough);
 	printf("# %ld sockets, %ld ESTALE (reopened), %ld judged strictly, %ld rounds, %ld bad\n",
 	       atomic_load(&r->ok), atomic_load(&r->errors), atomic_load(&r->judged),
 	       atomic_load(&r->loops), atomic_load(&r->bad));

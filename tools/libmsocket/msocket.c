@@ -184,6 +184,23 @@ static int default_socket(int domain, int type, int protocol)
 }
 
 /*
+ * The arguments of a SOCK_DEFAULT call that libmsocket refuses itself: a
+ * protocol (EINVAL), a family it keeps no default for (EAFNOSUPPORT).
+ */
+static int default_args_bad(int domain, int protocol)
+{
+	if (protocol != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (domain < 0 || domain >= MSOCKET_FAMILIES) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * SOCK_DEFAULT: the kernel checks that the caller may use the stack for
  * @domain; the stored path is canonical, so a later chdir() or a relative
  * @path does not change which stack it names.
@@ -193,14 +210,8 @@ static int set_default(const char *path, int domain, int protocol)
 	char *canon = NULL;
 	int ret;
 
-	if (protocol != 0) {
-		errno = EINVAL;
+	if (default_args_bad(domain, protocol))
 		return -1;
-	}
-	if (domain < 0 || domain >= MSOCKET_FAMILIES) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
 	if (path) {
 		if (msocket_path(path, domain, SOCK_DEFAULT, 0) < 0)
 			return -1;
@@ -281,14 +292,8 @@ static int set_default_at(int dirfd, const char *path, int domain, int protocol,
 	char *canon;
 	int fd, ret, err;
 
-	if (protocol != 0) {
-		errno = EINVAL;
+	if (default_args_bad(domain, protocol))
 		return -1;
-	}
-	if (domain < 0 || domain >= MSOCKET_FAMILIES) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
 	if (msocket_ioctl(&args) < 0)
 		return -1;
 	fd = open_stack(dirfd, path, flags, O_PATH);

@@ -122,16 +122,9 @@ pub(crate) fn msocket(
         path: path.map_or(0, |p| p.as_ptr() as u64),
         ..Default::default()
     };
-    let dev = device()?;
-    // SAFETY: `args` is a complete struct msocket_args and its path, if
-    // any, a NUL-terminated string; both outlive the call.
-    let fd = unsafe {
-        ioctl(
-            dev.as_raw_fd(),
-            MSOCKET_IOC_SOCKET,
-            (&mut args as *mut MsocketArgs).cast(),
-        )?
-    };
+    // SAFETY: a path, if any, is a NUL-terminated string that outlives
+    // the call.
+    let fd = unsafe { socket_ioctl(&mut args)? };
     if type_ == 0 {
         return Ok(None);
     }
@@ -166,17 +159,29 @@ pub(crate) fn msocket_expect(
         stack_dev: dev,
         stack_ino: ino,
     };
+    // SAFETY: `args` has no path.
+    let fd = unsafe { socket_ioctl(&mut args)? };
+    // SAFETY: the ioctl installed a new socket fd for the caller.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `MSOCKET_IOC_SOCKET` with `args` on this process's `/dev/msocket`:
+/// the new fd, or the kernel's answer for SOCK_DEFAULT (0).
+///
+/// # Safety
+///
+/// `args.path` is 0 or a NUL-terminated string that outlives the call.
+unsafe fn socket_ioctl(args: &mut MsocketArgs) -> io::Result<i32> {
     let dev = device()?;
-    // SAFETY: `args` is a complete struct msocket_args (second version).
-    let fd = unsafe {
+    // SAFETY: `args` is a complete struct msocket_args of the size it
+    // says, and its path is as the caller guarantees.
+    unsafe {
         ioctl(
             dev.as_raw_fd(),
             MSOCKET_IOC_SOCKET,
-            (&mut args as *mut MsocketArgs).cast(),
-        )?
-    };
-    // SAFETY: the ioctl installed a new socket fd for the caller.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+            (args as *mut MsocketArgs).cast(),
+        )
+    }
 }
 
 /// `socket(2)` as the raw system call, so that a preloaded libmsocket's
