@@ -296,21 +296,59 @@ stress: deps
 		--exec '$(STRESS_ENV) MSOCKET_STRESS_STACKS=1000 MSOCKET_STRESS_SOCKETS=20000 \
 			sh -c "cd /selftests && ./races && ./stress"'
 
-# Benchmarks on the perf kernel: ratios of runs side by side (tools/bench).
-# BENCH selects one part: creation, scale, threads or datapath; BENCH_ROUNDS
-# and BENCH_ITERATIONS size the runs; BENCH_ICOUNT=1 counts guest time in
-# instructions (qemu/run --icount) instead of the host's clock.
+# Benchmarks (tools/bench): ratios of runs taken side by side, printed with
+# the goals as pass or MISS; nothing here is a test. On each kernel of
+# BENCH_KERNELS (perf: no debugging; stock: Debian's own, with its audit,
+# LSMs and mitigations) two boots: one under QEMU -icount (guest time in
+# instructions, whatever the host does) for creation, scale, the data path
+# and the Go bench; one with two CPUs and the host clock for concurrency.
+# BENCH picks parts (creation scale threads datapath go; default all);
+# BENCH_ROUNDS and BENCH_ITERATIONS size them. Results: build/bench/KERNEL.md.
 BENCH ?= all
+BENCH_KERNELS ?= perf stock
 BENCH_ROUNDS ?= 7
 BENCH_ITERATIONS ?= 20000
-BENCH_ICOUNT ?= 0
-bench: deps $(BUILD)/lib/libmsocket.a
-	@mkdir -p $(BUILD)/bench
-	$(CC) $(SELFTEST_CFLAGS) -Iselftests -Itools/libmsocket -o $(BUILD)/bench/msocket-bench \
-		tools/bench/msocket-bench.c $(BUILD)/lib/libmsocket.a -lpthread
-	@qemu/run --kernel perf --timeout 3600 $(if $(filter 1,$(BENCH_ICOUNT)),--icount) \
-		--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
-		--exec 'BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_ITERATIONS=$(BENCH_ITERATIONS) msocket-bench $(BENCH)'
+BENCH_ENV = BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_ITERATIONS=$(BENCH_ITERATIONS)
+BENCH_ALL := $(if $(filter all,$(BENCH)),creation scale datapath threads go,$(BENCH))
+BENCH_ICOUNT_PARTS := $(filter creation scale datapath,$(BENCH_ALL))
+BENCH_GO_RUN := ip netns add gobench && d=$$(mktemp -d) && mount -t stackfs none $$d && \
+	mstack add --netns /run/netns/gobench $$d/gobench && \
+	$(BENCH_ENV) msocket-gobench $$d/gobench /run/netns/gobench
+BENCH_ICOUNT_RUN := $(if $(BENCH_ICOUNT_PARTS),$(BENCH_ENV) msocket-bench $(BENCH_ICOUNT_PARTS))\
+	$(if $(and $(BENCH_ICOUNT_PARTS),$(filter go,$(BENCH_ALL))), && )\
+	$(if $(filter go,$(BENCH_ALL)),$(BENCH_GO_RUN))
+BENCH_SOURCES := $(wildcard tools/bench/*.c) tools/bench/bench.h
+$(BUILD)/bench/msocket-bench: $(BENCH_SOURCES) $(BUILD)/lib/libmsocket.a selftests/msocket_test.h
+	@mkdir -p $(@D)
+	@echo "  CC      tools/bench"
+	@$(CC) $(SELFTEST_CFLAGS) -Iselftests -Itools/libmsocket -Itools/bench -o $@ \
+		$(filter %.c,$(BENCH_SOURCES)) $(BUILD)/lib/libmsocket.a -lpthread
+$(BUILD)/bench/msocket-gobench: tools/bench/go/go.mod tools/bench/go/main.go $(GO_SOURCES)
+	@mkdir -p $(@D)
+	@echo "  GO      tools/bench/go"
+	@cd tools/bench/go && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+bench: deps $(BUILD)/bench/msocket-bench $(BUILD)/bench/msocket-gobench
+	@set -e; icount_run='$(strip $(BENCH_ICOUNT_RUN))'; \
+	for k in $(BENCH_KERNELS); do \
+		out=$(BUILD)/bench/$$k.md; rc=$$out.rc; \
+		echo "# make bench on the $$k kernel ($$(date -u +%F))" >$$out; \
+		if [ -n "$$icount_run" ]; then \
+			echo "[bench] $$k kernel, -icount: $(filter-out threads,$(BENCH_ALL))"; \
+			{ qemu/run --kernel $$k --icount --vm-dir $(BUILD)/bench/vm-$$k --timeout 5400 \
+				--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
+				--add $(BUILD)/bench/msocket-gobench:/usr/bin/msocket-gobench \
+				--exec "$$icount_run"; echo $$? >$$rc; } | tee -a $$out; \
+			[ "$$(cat $$rc)" = 0 ]; \
+		fi; \
+		if [ -n "$(filter threads,$(BENCH_ALL))" ]; then \
+			echo "[bench] $$k kernel, two CPUs, host clock: threads"; \
+			{ qemu/run --kernel $$k --vm-dir $(BUILD)/bench/vm-$$k --timeout 1800 \
+				--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
+				--exec '$(BENCH_ENV) msocket-bench threads'; echo $$? >$$rc; } | tee -a $$out; \
+			[ "$$(cat $$rc)" = 0 ]; \
+		fi; \
+		rm -f $$rc; echo "[bench] $$k kernel: results in $$out"; \
+	done
 
 # Fails on any rustc or clippy warning.
 clippy:
@@ -340,7 +378,7 @@ checkpatch:
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
 		--ignore $(CHECKPATCH_IGNORE),ENOSYS \
 		-f $(wildcard selftests/*.c selftests/*.h tools/libmsocket/*.c tools/libmsocket/*.h \
-		tools/examples/*.c tools/bench/*.c)
+		tools/examples/*.c tools/bench/*.c tools/bench/*.h)
 
 clean:
 	rm -rf $(BUILD)

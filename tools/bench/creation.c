@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket creation: create + close of a TCP socket by every way there is to
+ * get one in another stack, against socket(2) in the caller's own
+ * namespace (the denominator), and the floors and references that say
+ * what a figure is made of.
+ */
+#include "bench.h"
+#include "msocket.h"	/* libmsocket, linked statically */
+
+static int v_socket(void *ctx)
+{
+	return raw_socket(AF_INET, SOCK_STREAM, 0);
+}
+
+/* The floor of any call by path: the same lookup, then socket(2). */
+static int v_socket_stat(void *ctx)
+{
+	struct stat st;
+
+	if (stat(bench.stack, &st))
+		die("stat");
+	return raw_socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_path(void *ctx)
+{
+	return sys_msocket(bench.stack, AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_fd(void *ctx)
+{
+	return msocket_fd(bench.stack_fd, AF_INET, SOCK_STREAM, 0);
+}
+
+/* By fd as libmsocket names a default: with the identity it expects. */
+static int v_fd_expect(void *ctx)
+{
+	return msocket_expect_at(bench.stack_fd, NULL, AT_EMPTY_PATH, &bench.stack_st,
+				 MSOCKET_ARGS_SIZE_VER1, AF_INET, SOCK_STREAM);
+}
+
+static int v_native(void *ctx)
+{
+	return sys_msocket(NULL, AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_lib_path(void *ctx)
+{
+	return msocket(bench.stack, AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_default(void *ctx)
+{
+	return msocket(NULL, AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_setns(void *ctx)
+{
+	int fd;
+
+	if (setns(bench.nsfd, CLONE_NEWNET))
+		die("setns");
+	fd = raw_socket(AF_INET, SOCK_STREAM, 0);
+	if (setns(bench.self_nsfd, CLONE_NEWNET))
+		die("setns back");
+	return fd;
+}
+
+static int v_broker(void *ctx)
+{
+	return broker_socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static int v_stat(void *ctx)
+{
+	struct stat st;
+
+	if (stat(bench.stack, &st))
+		die("stat");
+	return NO_FD;
+}
+
+/* An ioctl /dev/msocket does not know: the cost of the dispatch alone. */
+static int v_enotty(void *ctx)
+{
+	if (ioctl(msocket_dev(), _IO(MSOCKET_IOC_MAGIC, 0x7f)) != -1 || errno != ENOTTY)
+		die("unknown ioctl");
+	return NO_FD;
+}
+
+/* The inode of the network namespace socket @fd belongs to. */
+static ino_t socket_netns(int fd)
+{
+	struct stat st;
+	int ns = ioctl(fd, SIOCGSKNS);
+
+	if (ns < 0 || fstat(ns, &st))
+		die("SIOCGSKNS");
+	close(ns);
+	return st.st_ino;
+}
+
+/* Every variant that makes a socket must make it where it says it does. */
+static void check_where(struct variant *v, int nv)
+{
+	struct stat self, stack;
+	int i, fd;
+
+	if (fstat(bench.self_nsfd, &self) || fstat(bench.nsfd, &stack))
+		die("fstat namespace");
+	for (i = 0; i < nv; i++) {
+		bool own = v[i].create == v_socket || v[i].create == v_socket_stat ||
+			   v[i].create == v_native;
+
+		if (v[i].in_stack && setns(bench.nsfd, CLONE_NEWNET))
+			die("setns");
+		fd = v[i].create(v[i].ctx);
+		if (v[i].in_stack && setns(bench.self_nsfd, CLONE_NEWNET))
+			die("setns back");
+		if (fd == NO_FD)
+			continue;
+		if (fd < 0)
+			die(v[i].name);
+		if (socket_netns(fd) != (own && !v[i].in_stack ? self.st_ino : stack.st_ino)) {
+			fprintf(stderr, "%s: socket made in the wrong namespace\n", v[i].name);
+			exit(1);
+		}
+		close(fd);
+	}
+}
+
+static void row(const struct variant *v, const struct variant *den)
+{
+	struct ratio q = paired_variants(v, den);
+
+	printf("| %s | %.2f | %.3f | %.3f to %.3f |\n", v->name, median(v->ns, bench.rounds) / 1000,
+	       q.median, q.min, q.max);
+}
+
+void bench_creation(void)
+{
+	struct variant v[] = {
+		{ .name = "socket(2), own namespace", .create = v_socket },
+		{ .name = "socket(2) + stat(2) of the stack path", .create = v_socket_stat },
+		{ .name = "msocket by path", .create = v_path },
+		{ .name = "libmsocket msocket(path)", .create = v_lib_path },
+		{ .name = "msocket by fd", .create = v_fd },
+		{ .name = "msocket by fd, MSOCKET_EXPECT_STACK", .create = v_fd_expect },
+		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
+		{ .name = "msocket, native stack (no path)", .create = v_native },
+		{ .name = "setns + socket + setns back", .create = v_setns },
+		{ .name = "unprivileged broker, SCM_RIGHTS", .create = v_broker },
+		{ .name = "(reference: socket(2) inside the stack's namespace)",
+		  .create = v_socket, .in_stack = true },
+		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
+		{ .name = "(reference: an unknown ioctl on /dev/msocket, no socket)",
+		  .create = v_enotty },
+	};
+	enum { SOCKET, SOCKET_STAT, PATH, LIB_PATH, FD, FD_EXPECT, DEFAULT, NATIVE, SETNS,
+	       BROKER };
+	int nv = ARRAY_SIZE(v), i;
+
+	if (msocket(bench.stack, AF_INET, SOCK_DEFAULT, 0))
+		die("msocket SOCK_DEFAULT");
+	if (broker_start(bench.nsfd))
+		die("broker");
+	check_where(v, nv);
+	run_rounds(v, nv);
+	broker_stop();
+	if (msocket(NULL, AF_INET, SOCK_DEFAULT, 0))
+		die("msocket SOCK_DEFAULT native");
+
+	printf("\n## Socket creation (TCP socket create + close)\n\n");
+	printf("%d rounds of %d calls, the variants in a new random order each round; ",
+	       bench.rounds, bench.iterations);
+	printf("ratios are per round to socket(2) in the same round: median, min to max.\n\n");
+	printf("| variant | us per create+close | ratio to socket(2) | min to max |\n");
+	printf("|---|---|---|---|\n");
+	for (i = 0; i < nv; i++)
+		row(&v[i], &v[SOCKET]);
+
+	printf("\n| comparison (per-round ratio) | median | min to max |\n|---|---|---|\n");
+	{
+		static const struct { int num, den; const char *what; } cmp[] = {
+			{ PATH, SOCKET_STAT, "msocket by path / (socket(2) + stat(2))" },
+			{ SETNS, FD, "setns dance / msocket by fd" },
+			{ BROKER, PATH, "broker / msocket by path" },
+			{ BROKER, FD, "broker / msocket by fd" },
+		};
+
+		for (i = 0; i < ARRAY_SIZE(cmp); i++) {
+			struct ratio q = paired_variants(&v[cmp[i].num], &v[cmp[i].den]);
+
+			printf("| %s | %.3f | %.3f to %.3f |\n", cmp[i].what, q.median, q.min,
+			       q.max);
+		}
+	}
+	goal("msocket by fd / socket(2)", paired_variants(&v[FD], &v[SOCKET]).median, true, 1.05);
+	goal("msocket by path / (socket(2) + stat(2) of the path)",
+	     paired_variants(&v[PATH], &v[SOCKET_STAT]).median, true, 1.0);
+	goal("libmsocket msocket(NULL) with a default / socket(2)",
+	     paired_variants(&v[DEFAULT], &v[SOCKET]).median, true, 1.08);
+	goal("broker / msocket by path (msocket's dearest way)",
+	     paired_variants(&v[BROKER], &v[PATH]).median, false, 3.0);
+}
