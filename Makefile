@@ -311,9 +311,10 @@ BENCH_ITERATIONS ?= 20000
 BENCH_ENV = BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_ITERATIONS=$(BENCH_ITERATIONS)
 BENCH_ALL := $(if $(filter all,$(BENCH)),creation scale datapath threads go,$(BENCH))
 BENCH_ICOUNT_PARTS := $(filter creation scale datapath,$(BENCH_ALL))
-BENCH_GO_RUN := ip netns add gobench && d=$$(mktemp -d) && mount -t stackfs none $$d && \
+BENCH_GO_RUN := /usr/sbin/ip netns add gobench && d=$$(mktemp -d) && mount -t stackfs none $$d && \
 	mstack add --netns /run/netns/gobench $$d/gobench && \
-	$(BENCH_ENV) msocket-gobench $$d/gobench /run/netns/gobench
+	$(BENCH_ENV) msocket-gobench $$d/gobench /run/netns/gobench && umount $$d && \
+	/usr/sbin/ip netns del gobench
 BENCH_ICOUNT_RUN := $(if $(BENCH_ICOUNT_PARTS),$(BENCH_ENV) msocket-bench $(BENCH_ICOUNT_PARTS))\
 	$(if $(and $(BENCH_ICOUNT_PARTS),$(filter go,$(BENCH_ALL))), && )\
 	$(if $(filter go,$(BENCH_ALL)),$(BENCH_GO_RUN))
@@ -337,14 +338,15 @@ bench: deps $(BUILD)/bench/msocket-bench $(BUILD)/bench/msocket-gobench
 			{ qemu/run --kernel $$k --icount --vm-dir $(BUILD)/bench/vm-$$k --timeout 5400 \
 				--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
 				--add $(BUILD)/bench/msocket-gobench:/usr/bin/msocket-gobench \
-				--exec "$$icount_run"; echo $$? >$$rc; } | tee -a $$out; \
+				--exec "$$icount_run" || s=$$?; echo $${s:-0} >$$rc; } | tee -a $$out; \
 			[ "$$(cat $$rc)" = 0 ]; \
 		fi; \
 		if [ -n "$(filter threads,$(BENCH_ALL))" ]; then \
 			echo "[bench] $$k kernel, two CPUs, host clock: threads"; \
 			{ qemu/run --kernel $$k --vm-dir $(BUILD)/bench/vm-$$k --timeout 1800 \
 				--add $(BUILD)/bench/msocket-bench:/usr/bin/msocket-bench \
-				--exec '$(BENCH_ENV) msocket-bench threads'; echo $$? >$$rc; } | tee -a $$out; \
+				--exec '$(BENCH_ENV) msocket-bench threads' || s=$$?; \
+				echo $${s:-0} >$$rc; } | tee -a $$out; \
 			[ "$$(cat $$rc)" = 0 ]; \
 		fi; \
 		rm -f $$rc; echo "[bench] $$k kernel: results in $$out"; \

@@ -81,9 +81,16 @@ int main(int argc, char **argv)
 
 	printf("# msocket-bench: %d rounds of %d calls, seed %ld, %ld CPUs\n", bench.rounds,
 	       bench.iterations, env_long("BENCH_SEED", 1), sysconf(_SC_NPROCESSORS_ONLN));
-	for (j = 0; j < ARRAY_SIZE(parts); j++)
-		if (wanted(parts[j].name, argc, argv))
-			parts[j].run();
+	for (j = 0; j < ARRAY_SIZE(parts); j++) {
+		double start = now_ns();
+
+		if (!wanted(parts[j].name, argc, argv))
+			continue;
+		fprintf(stderr, "msocket-bench: %s...\n", parts[j].name);
+		parts[j].run();
+		fprintf(stderr, "msocket-bench: %s done in %.1f s (guest clock)\n", parts[j].name,
+			(now_ns() - start) / 1e9);
+	}
 	print_goals();
 	umount_stackfs(bench.dir);
 	return 0;

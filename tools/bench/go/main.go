@@ -12,9 +12,9 @@
 //     (the denominator), the same inside the setns pattern, and
 //     Stack.Listen.
 //
-// Each round runs every variant once, in a new random order (seed 1); a
-// figure is the median, min and max over the rounds of the per-round
-// ratio. BENCH_ROUNDS and BENCH_ITERATIONS as for msocket-bench.
+// Each round runs every variant once, in a new random order (seed 1),
+// each after a garbage collection and a short pause; a figure is the
+// median, min and max over the rounds of the per-round ratio. BENCH_ROUNDS and BENCH_ITERATIONS as for msocket-bench.
 //
 //	msocket-gobench STACK-FILE NETNS-FILE
 //
@@ -120,6 +120,10 @@ func run(title string, vs []variant, rounds, iterations int, rng *rand.Rand) {
 	}
 	for r := 0; r < rounds; r++ {
 		for _, i := range rng.Perm(len(vs)) {
+			// No run is charged with the garbage or the kernel's
+			// deferred work (RCU) of the one before it.
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond)
 			start := time.Now()
 			for j := 0; j < iterations; j++ {
 				if err := vs[i].run(); err != nil {
