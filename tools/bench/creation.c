@@ -5,6 +5,8 @@
  * namespace (the denominator), and the floors and references that say
  * what a figure is made of.
  */
+#include <sys/syscall.h>
+
 #include "bench.h"
 #include "msocket.h"	/* libmsocket, linked statically */
 
@@ -89,6 +91,41 @@ static int v_enotty(void *ctx)
 	return NO_FD;
 }
 
+/*
+ * References for where the cost goes (see attribution()): none makes a
+ * socket, each stops at one more step of the msocket call.
+ */
+static int v_getppid(void *ctx)
+{
+	syscall(SYS_getppid);
+	return NO_FD;
+}
+
+/* /dev/msocket's dispatch and the copy of the arguments; EINVAL (a bad flag). */
+static int v_bad_flag(void *ctx)
+{
+	if (msocket_at(AT_FDCWD, NULL, 0x40000000, AF_INET, SOCK_STREAM, 0) != -1 ||
+	    errno != EINVAL)
+		die("bad flag");
+	return NO_FD;
+}
+
+/* ... and taking and dropping the caller's own namespace (SOCK_DEFAULT). */
+static int v_check_native(void *ctx)
+{
+	if (msocket_at(AT_FDCWD, NULL, 0, AF_UNSPEC, SOCK_DEFAULT, 0))
+		die("SOCK_DEFAULT native");
+	return NO_FD;
+}
+
+/* ... or the stack of the fd: its lookup and the checks on it. */
+static int v_check_fd(void *ctx)
+{
+	if (msocket_at(bench.stack_fd, NULL, AT_EMPTY_PATH, AF_UNSPEC, SOCK_DEFAULT, 0))
+		die("SOCK_DEFAULT by fd");
+	return NO_FD;
+}
+
 /* The inode of the network namespace socket @fd belongs to. */
 static ino_t socket_netns(int fd)
 {
@@ -130,6 +167,29 @@ static void check_where(struct variant *v, int nv)
 	}
 }
 
+/*
+ * One step's cost: the per-round difference @with - @without, less
+ * @base_with - @base_without if given; its median.
+ */
+static void step2(const char *what, const struct variant *with, const struct variant *without,
+		  const struct variant *base_with, const struct variant *base_without)
+{
+	double d[MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < bench.rounds; r++) {
+		d[r] = with->ns[r] - without->ns[r];
+		if (base_with)
+			d[r] -= base_with->ns[r] - base_without->ns[r];
+	}
+	printf("| %s | %.0f |\n", what, median(d, bench.rounds));
+}
+
+static void step(const char *what, const struct variant *with, const struct variant *without)
+{
+	step2(what, with, without, NULL, NULL);
+}
+
 static void row(const struct variant *v, const struct variant *den)
 {
 	struct ratio q = paired_variants(v, den);
@@ -137,6 +197,14 @@ static void row(const struct variant *v, const struct variant *den)
 	printf("| %s | %.2f | %.3f | %.3f to %.3f |\n", v->name, median(v->ns, bench.rounds) / 1000,
 	       q.median, q.min, q.max);
 }
+
+/* The variants of bench_creation(), in its order. */
+enum {
+	SOCKET, SOCKET_STAT, PATH, LIB_PATH, FD, FD_EXPECT, DEFAULT, NATIVE, SETNS, BROKER,
+	IN_STACK, STAT, ENOTTY_, GETPPID, BAD_FLAG, CHECK_NATIVE, CHECK_FD
+};
+
+static void attribution(const struct variant *v);
 
 void bench_creation(void)
 {
@@ -156,9 +224,12 @@ void bench_creation(void)
 		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
 		{ .name = "(reference: an unknown ioctl on /dev/msocket, no socket)",
 		  .create = v_enotty },
+		{ .name = "(reference: getppid(2))", .create = v_getppid },
+		{ .name = "(reference: msocket with a bad flag: EINVAL)", .create = v_bad_flag },
+		{ .name = "(reference: SOCK_DEFAULT check, native stack)",
+		  .create = v_check_native },
+		{ .name = "(reference: SOCK_DEFAULT check by fd)", .create = v_check_fd },
 	};
-	enum { SOCKET, SOCKET_STAT, PATH, LIB_PATH, FD, FD_EXPECT, DEFAULT, NATIVE, SETNS,
-	       BROKER };
 	int nv = ARRAY_SIZE(v), i;
 
 	if (msocket(bench.stack, AF_INET, SOCK_DEFAULT, 0))
@@ -196,6 +267,7 @@ void bench_creation(void)
 			       q.max);
 		}
 	}
+	attribution(v);
 	goal("msocket by fd / socket(2)", paired_variants(&v[FD], &v[SOCKET]).median, true, 1.05);
 	goal("msocket by path / (socket(2) + stat(2) of the path)",
 	     paired_variants(&v[PATH], &v[SOCKET_STAT]).median, true, 1.0);
@@ -203,4 +275,25 @@ void bench_creation(void)
 	     paired_variants(&v[DEFAULT], &v[SOCKET]).median, true, 1.08);
 	goal("broker / msocket by path (msocket's dearest way)",
 	     paired_variants(&v[BROKER], &v[PATH]).median, false, 3.0);
+}
+
+/*
+ * Where the cost of msocket by fd goes, step by step: per-round
+ * differences (ns per call; under -icount, guest instructions).
+ */
+static void attribution(const struct variant *v)
+{
+	printf("\n| step (per-round difference of two variants) | ns; under -icount, ");
+	printf("instructions |\n|---|---|\n");
+	step("msocket by fd, beyond socket(2)", &v[FD], &v[SOCKET]);
+	step("an ioctl on /dev/msocket, beyond a trivial system call", &v[ENOTTY_], &v[GETPPID]);
+	step("MSOCKET_IOC_SOCKET: its arguments copied and checked", &v[BAD_FLAG], &v[ENOTTY_]);
+	step("the caller's own namespace taken and dropped", &v[CHECK_NATIVE], &v[BAD_FLAG]);
+	step("the stack fd: lookup, stack file and permission checks", &v[CHECK_FD],
+	     &v[CHECK_NATIVE]);
+	step2("the socket made and installed, beyond what socket(2) adds to getppid(2)",
+	      &v[NATIVE], &v[CHECK_NATIVE], &v[SOCKET], &v[GETPPID]);
+	step("MSOCKET_EXPECT_STACK's check", &v[FD_EXPECT], &v[FD]);
+	step("libmsocket's msocket(NULL), beyond its by-fd call", &v[DEFAULT], &v[FD_EXPECT]);
+	step("msocket by path, beyond by fd", &v[PATH], &v[FD]);
 }
