@@ -119,8 +119,8 @@ has "exec -s sets the supported families" \
 has "exec -f keeps the other families' inherited defaults" "D=inet=$dir/blue,inet6=$dir/red" \
 	env MSOCKET_DEFAULTS="inet=$dir/blue" mstack exec --preload -f inet6 "$dir/red" -- \
 	sh -c 'echo "D=$MSOCKET_DEFAULTS"'
-has "exec stores a relative stack path absolute" "D=*=$dir/red" \
-	sh -c "cd $dir && mstack exec --preload red -- sh -c 'echo \"D=\$MSOCKET_DEFAULTS\"'"
+has "exec stores a relative stack path (./NAME) absolute" "D=*=$dir/red" \
+	sh -c "cd $dir && mstack exec --preload ./red -- sh -c 'echo \"D=\$MSOCKET_DEFAULTS\"'"
 has "exec keeps an existing LD_PRELOAD after libmsocket" "P=/usr/lib/libmsocket.so.0:/x.so" \
 	env LD_PRELOAD=/x.so mstack exec --preload "$dir/red" -- sh -c 'echo "P=$LD_PRELOAD"'
 has "exec -v says what it does" "mstack: using $dir/red for the address families inet(2)" \
@@ -165,6 +165,31 @@ has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
 	mstack exec --setns "$dir/red" -- readlink /proc/self/ns/net
 has "  and clears inherited defaults" "D= " \
 	env MSOCKET_DEFAULTS="*=$dir/blue" mstack exec --setns "$dir/red" -- sh -c 'echo "D=$MSOCKET_DEFAULTS "'
+
+# --- stack NAMEs: an operand without a '/' is a stack of /dev/net ----------
+# /dev/net is everyone's: $dir is bound over it in a mount namespace of its own.
+in_devnet() { unshare -m sh -c "mount --bind $dir /dev/net && $*"; }
+has "exec NAME runs in /dev/net/NAME (setns)" "net:[$red_id]" \
+	in_devnet mstack exec --setns red -- readlink /proc/self/ns/net
+has "exec NAME (preload) makes /dev/net/NAME the default" "D=*=/dev/net/red" \
+	in_devnet "mstack exec --preload red -- sh -c 'echo D=\$MSOCKET_DEFAULTS'"
+has "ls -l NAME lists /dev/net/NAME" "net:[$red_id] /dev/net/red" in_devnet mstack ls -l red
+has "ls without DIR lists /dev/net (here $dir bound there)" "red" in_devnet mstack ls
+has "probe NAME probes /dev/net/NAME" "2 inet" in_devnet mstack probe red
+check "add NAME makes /dev/net/NAME" in_devnet "mstack add green --new && test -e $dir/green"
+has "add --netns NAME binds the namespace of /dev/net/NAME" "net:[$red_id] /dev/net/crimson" \
+	in_devnet "mstack add crimson --netns red && mstack ls -l /dev/net/crimson"
+check "rm NAME... removes /dev/net/NAME" in_devnet "mstack rm green crimson && ! test -e $dir/green && ! test -e $dir/crimson"
+has "MSOCKET_STACKFS names another default stackfs" "net:[$red_id]" \
+	env MSOCKET_STACKFS="$dir" mstack exec --setns red -- readlink /proc/self/ns/net
+fails_with "a NAME is not looked up in the current directory" 1 "mstack: /dev/net/red: ENOENT" \
+	sh -c "cd $dir && unshare -m sh -c 'mount -t tmpfs none /dev/net && mstack probe red'"
+has "./NAME is the file of the current directory" "2 inet" \
+	sh -c "cd $dir && unshare -m sh -c 'mount -t tmpfs none /dev/net && mstack probe ./red'"
+fails_with "'..' is not a stack name: usage error saying what to write" 2 \
+	"mstack: '..' is not a stack name of /dev/net: for the directory, write ../" mstack exec .. -- true
+has "vustack's stack stays a path, as in VUOS (NAME is ./NAME)" "vustack: using red for all address families" \
+	sh -c "cd $dir && unshare -m sh -c 'mount -t tmpfs none /dev/net && vustack -v red /usr/sbin/ip -V'"
 
 # --- export and import: the ip netns world ----------------------------------
 check "export makes a stack's namespace an ip netns one (/run/netns/NAME)" mstack export "$dir/red" mst-red

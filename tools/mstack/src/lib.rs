@@ -12,6 +12,12 @@
 //! vustack [-h] [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
 //! ```
 //!
+//! An operand that names a stack (or a directory of a stackfs) and has no
+//! `/` is a NAME in the default stackfs, `$MSOCKET_STACKFS` or else
+//! `/dev/net`, as `ip netns` names namespaces: `mstack exec blue -- ip a`
+//! uses `/dev/net/blue`; `./blue` is the file in the current directory
+//! (see [`names`]). vustack keeps VUOS's paths.
+//!
 //! Exit codes: 0 success; 1 a system call failed (the message names the
 //! file and the errno, e.g. `mstack: /dev/net/x: ENOENT (No such file or
 //! directory)`); 2 a bad command line; for `exec` and `vustack`, the
@@ -30,10 +36,12 @@ macro_rules! note {
 }
 
 pub mod commands;
+pub mod completions;
 pub mod error;
 pub mod exec;
 pub mod families;
 pub mod json;
+pub mod names;
 pub mod netns;
 pub mod rtnl;
 pub mod vustack;
@@ -43,13 +51,13 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 use crate::error::{Error, EXIT_USAGE};
 
 /// Manage msocket network stacks: stack files that name network namespaces.
 #[derive(Parser, Debug)]
-#[command(name = "mstack", version, after_help = EXIT_CODES)]
+#[command(name = "mstack", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// JSON output (ls, probe), as `ip -j`.
     #[arg(short = 'j', long = "json", global = true)]
@@ -59,7 +67,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure (the message names the errno), \
+const AFTER_HELP: &str =
+    "Stacks: a STACK, PATH or DIR without a '/' is a NAME in the default stackfs, \
+$MSOCKET_STACKFS or else /dev/net (`mstack exec blue -- ip a` uses /dev/net/blue); \
+with a '/' it is a path: write ./NAME for a file in the current directory.
+
+Exit codes: 0 success, 1 failure (the message names the errno), \
 2 bad command line; exec: the command's status, 126 cannot run it, 127 not found.";
 
 /// The subcommands.
@@ -69,7 +82,7 @@ pub enum Command {
     Add(AddArgs),
     /// Remove stack files (and refuse anything else).
     Rm {
-        /// The stack files.
+        /// The stack files: each a NAME in the default stackfs, or a path.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
@@ -78,46 +91,43 @@ pub enum Command {
         /// Also show mode, owner, namespace id, interfaces and addresses.
         #[arg(short = 'l')]
         long: bool,
-        /// The directory (or a stack file).
-        #[arg(default_value = "/dev/net")]
-        dir: PathBuf,
+        /// The directory (or a stack file): a NAME in the default stackfs, or a path [default: the default stackfs].
+        dir: Option<PathBuf>,
     },
     /// Print the address families a stack supports.
     Probe {
-        /// The stack file.
+        /// The stack: a NAME in the default stackfs, or a path.
         stack: PathBuf,
     },
     /// Run a command with a stack as its default stack.
     Exec(ExecArgs),
     /// Make a stack's namespace visible to ip netns: /run/netns/NAME (a bind mount).
     Export {
-        /// The stack file.
+        /// The stack: a NAME in the default stackfs, or a path.
         stack: PathBuf,
         /// The name for ip netns.
         name: String,
     },
     /// Make stack files for ip netns namespaces (all of /run/netns without NAMEs).
     Import {
-        /// Where the stack files go.
-        #[arg(long, default_value = "/dev/net")]
-        dir: PathBuf,
+        /// Where the stack files go: a directory NAME in the default stackfs, or a path [default: the default stackfs].
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Permission bits, in octal.
         #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
         mode: u32,
         /// The ip netns names.
         names: Vec<String>,
     },
-    /// Mount a new stackfs on DIR (default /dev/net), keeping DIR/tun (the tun device) working.
+    /// Mount a new stackfs on DIR (default $MSOCKET_STACKFS or /dev/net), keeping DIR/tun (the tun device) working.
     Mount {
-        /// The directory.
-        #[arg(default_value = "/dev/net")]
-        dir: PathBuf,
+        /// The directory (a path) [default: the default stackfs].
+        dir: Option<PathBuf>,
     },
-    /// Undo mstack mount: unmount the stackfs on DIR (default /dev/net) and the tun node's bind mount.
+    /// Undo mstack mount: unmount the stackfs on DIR (default $MSOCKET_STACKFS or /dev/net) and the tun node's bind mount.
     Umount {
-        /// The directory.
-        #[arg(default_value = "/dev/net")]
-        dir: PathBuf,
+        /// The directory (a path) [default: the default stackfs].
+        dir: Option<PathBuf>,
     },
     /// Print a shell completion script for mstack or vustack.
     Completions {
@@ -138,9 +148,9 @@ pub struct AddArgs {
     /// Permission bits, in octal: w = may make sockets, r = may read the namespace.
     #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
     pub mode: u32,
-    /// The new stack file, in a stackfs.
+    /// The new stack file: a NAME in the default stackfs, or a path in a stackfs.
     pub path: PathBuf,
-    /// The namespace of an nsfs file (/proc/PID/ns/net, /run/netns/NAME) or of another stack file.
+    /// The namespace of an nsfs file (/proc/PID/ns/net, /run/netns/NAME) or of another stack (a NAME in the default stackfs, or a path).
     #[arg(long, value_name = "FILE")]
     pub netns: Option<PathBuf>,
     /// The namespace of a process.
@@ -169,7 +179,7 @@ pub struct ExecArgs {
     /// Use LD_PRELOAD=libmsocket.so.0 even where it cannot work (static or setuid programs).
     #[arg(long)]
     pub preload: bool,
-    /// The stack file.
+    /// The stack: a NAME in the default stackfs, or a path.
     pub stack: PathBuf,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
@@ -189,16 +199,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Add(a) => {
             let source = match (a.netns, a.pid) {
-                (Some(file), _) => commands::Source::File(file),
+                (Some(file), _) => commands::Source::File(names::resolve(&file)?),
                 (None, Some(pid)) => commands::Source::Pid(pid),
                 (None, None) => commands::Source::New,
             };
-            commands::add(&a.path, &source, a.mode)
+            commands::add(&names::resolve(&a.path)?, &source, a.mode)
         }
-        Command::Rm { paths } => commands::rm(&paths, |e| error::report("mstack", e))
-            // Each failure was reported as it happened: only the status is left.
-            .map_err(|e| Error::quiet(io::Error::other(e.to_string()))),
+        Command::Rm { paths } => {
+            let paths = paths
+                .iter()
+                .map(|p| names::resolve(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            commands::rm(&paths, |e| error::report("mstack", e))
+                // Each failure was reported as it happened: only the status is left.
+                .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
+        }
         Command::Ls { long, dir } => {
+            let dir = match dir {
+                Some(dir) => names::resolve(&dir)?,
+                None => names::stackfs_dir(),
+            };
             let entries = commands::ls_entries(&dir, long)?;
             error::write_stdout(&if cli.json {
                 commands::ls_json(&entries)
@@ -207,29 +227,32 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             })
         }
         Command::Probe { stack } => {
-            let families = commands::probe_families(&stack)?;
+            let families = commands::probe_families(&names::resolve(&stack)?)?;
             error::write_stdout(&if cli.json {
                 commands::probe_json(&families)
             } else {
                 commands::probe_text(&families)
             })
         }
-        Command::Export { stack, name } => commands::export(&stack, &name),
-        Command::Mount { dir } => commands::mount_stackfs(&dir),
-        Command::Umount { dir } => commands::umount_stackfs(&dir),
-        Command::Import { dir, mode, names } => {
-            commands::import(&dir, &names, mode, |e| error::report("mstack", e))
+        Command::Export { stack, name } => commands::export(&names::resolve(&stack)?, &name),
+        Command::Mount { dir } => commands::mount_stackfs(&dir.unwrap_or_else(names::stackfs_dir)),
+        Command::Umount { dir } => {
+            commands::umount_stackfs(&dir.unwrap_or_else(names::stackfs_dir))
+        }
+        Command::Import {
+            dir,
+            mode,
+            names: netns_names,
+        } => {
+            let dir = match dir {
+                Some(dir) => names::resolve(&dir)?,
+                None => names::stackfs_dir(),
+            };
+            commands::import(&dir, &netns_names, mode, |e| error::report("mstack", e))
                 .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
         }
         Command::Completions { shell, command } => {
-            let mut cmd = if command == "vustack" {
-                vustack::clap_command()
-            } else {
-                Cli::command()
-            };
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, command, &mut script);
-            error::write_stdout(&String::from_utf8_lossy(&script))
+            error::write_stdout(&completions::script(shell, &command))
         }
         Command::Exec(e) => {
             let mut families = None;
@@ -247,7 +270,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             Err(exec::run(
                 "mstack",
                 exec::Request {
-                    stack: e.stack,
+                    stack: names::resolve(&e.stack)?,
                     families,
                     supported: e.supported,
                     verbose: e.verbose,
@@ -296,6 +319,7 @@ pub fn mstack_main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("mstack").chain(args.iter().copied()))
@@ -359,7 +383,7 @@ mod tests {
             panic!()
         };
         assert!(!long);
-        assert_eq!(dir, PathBuf::from("/dev/net"));
+        assert_eq!(dir, None);
         let Command::Ls { long, .. } = parse(&["ls", "-l", "/x"]).unwrap().command else {
             panic!()
         };

@@ -130,3 +130,146 @@ fn shell_completions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bare_names_are_stacks_of_the_default_stackfs() {
+    let run = |env: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::new(MSTACK);
+        cmd.args(args).current_dir("/");
+        match env {
+            Some(dir) => cmd.env("MSOCKET_STACKFS", dir),
+            None => cmd.env_remove("MSOCKET_STACKFS"),
+        };
+        cmd.output().unwrap()
+    };
+    // A NAME: in $MSOCKET_STACKFS, else /dev/net; not in the working directory.
+    for (env, args, message) in [
+        (
+            Some("/nonexistent-stackfs"),
+            &["rm", "etc"][..],
+            "mstack: /nonexistent-stackfs/etc: ENOENT (No such file or directory)\n",
+        ),
+        (
+            Some("/nonexistent-stackfs"),
+            &["probe", "blue"],
+            "mstack: /nonexistent-stackfs/blue: ENOENT (No such file or directory)\n",
+        ),
+        (
+            Some("/nonexistent-stackfs"),
+            &["exec", "blue", "--", "true"],
+            "mstack: /nonexistent-stackfs/blue: ENOENT (No such file or directory)\n",
+        ),
+        (
+            None,
+            &["exec", "no-such-stack-here", "--", "true"],
+            "mstack: /dev/net/no-such-stack-here: ENOENT (No such file or directory)\n",
+        ),
+        (
+            Some(""),
+            &["probe", "no-such-stack-here"],
+            "mstack: /dev/net/no-such-stack-here: ENOENT (No such file or directory)\n",
+        ),
+        // ./NAME is the file of the working directory (/ here).
+        (
+            Some("/nonexistent-stackfs"),
+            &["probe", "./etc"],
+            "mstack: ./etc: EOPNOTSUPP (Operation not supported)\n",
+        ),
+        (
+            Some("/nonexistent-stackfs"),
+            &["ls", "-l", "blue"],
+            "mstack: /nonexistent-stackfs/blue: ENOENT (No such file or directory)\n",
+        ),
+        (
+            Some("/nonexistent-stackfs"),
+            &["add", "blue", "--netns", "red"],
+            "mstack: /nonexistent-stackfs/red: ENOENT (No such file or directory)\n",
+        ),
+    ] {
+        let out = run(env, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), message, "{args:?}");
+    }
+    // ls without DIR lists the default stackfs.
+    let out = run(Some("/"), &["ls"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l == "etc/"));
+    let out = run(Some("/"), &["ls", "etc"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // ., .. and the empty name are usage errors that say what to write.
+    for (args, message) in [
+        (
+            &["exec", ".", "--", "true"][..],
+            "mstack: '.' is not a stack name of /nonexistent-stackfs: for the directory, write ./\n",
+        ),
+        (
+            &["rm", "..", "x"],
+            "mstack: '..' is not a stack name of /nonexistent-stackfs: for the directory, write ../\n",
+        ),
+        (
+            &["ls", ".."],
+            "mstack: '..' is not a stack name of /nonexistent-stackfs: for the directory, write ../\n",
+        ),
+    ] {
+        let out = run(Some("/nonexistent-stackfs"), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out), message, "{args:?}");
+    }
+    let out = run(None, &["probe", ""]);
+    assert_eq!(out.status.code(), Some(2));
+    // The rule is in --help.
+    let out = run(None, &["--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("write ./NAME for a file in the current directory"));
+}
+
+#[test]
+fn bash_completes_bare_stack_names_from_the_default_stackfs() {
+    let dir = std::env::temp_dir().join(format!("mstack-complete-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    for name in ["blue", "black", "red"] {
+        File::create(dir.join(name)).unwrap();
+    }
+    let script = Command::new(MSTACK)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(script.status.success());
+    let script_file = dir.join("complete.bash");
+    std::fs::write(&script_file, &script.stdout).unwrap();
+    // t WORDS...: what completing the last word offers.
+    let test = format!(
+        r#". {script}
+t() {{ COMP_WORDS=("$@"); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+    _mstack_stacks mstack "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$*: ${{COMPREPLY[*]}}"; }}
+t mstack exec bl
+t mstack exec -f inet r
+t mstack exec blue -- b
+t mstack rm blue r
+t mstack add x --netns b
+t mstack ls s
+t mstack mount s
+"#,
+        script = script_file.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &test])
+        .env("MSOCKET_STACKFS", &dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mstack exec bl: black blue\n\
+         mstack exec -f inet r: red\n\
+         mstack exec blue -- b: \n\
+         mstack rm blue r: red\n\
+         mstack add x --netns b: black blue\n\
+         mstack ls s: sub\n\
+         mstack mount s: \n"
+    );
+}
