@@ -52,6 +52,33 @@ check "a user can add --new in their own directory (a user namespace of theirs)"
 	as_user mstack add "$dir/user/mine" --new
 has "  and owns it, loopback up" "msuser msuser" as_user mstack ls -l "$dir/user"
 has "  and can use it" "127.0.0.1/8" as_user mstack ls -l "$dir/user/mine"
+mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+check "  ip (preloaded) adds an interface to it, as the user" \
+	as_user mstack exec "$dir/user/mine" -- /usr/sbin/ip link add msd0 type dummy
+has "exec --setns into a user's own --new stack: it joins the stack's user namespace first" \
+	"net:[$mine_id]" as_user mstack exec --setns "$dir/user/mine" -- readlink /proc/self/ns/net
+has "  the command sees the stack's interfaces in /sys/class/net" "msd0" \
+	as_user mstack exec --setns "$dir/user/mine" -- ls /sys/class/net
+has "  and with ip -o link" "msd0: <BROADCAST,NOARP>" \
+	as_user mstack exec --setns "$dir/user/mine" -- /usr/sbin/ip -o link
+has "  as uid 0 of that user namespace, which is msuser (1000) outside" "uid=0 map=0 1000 1" \
+	as_user mstack exec --setns "$dir/user/mine" -- \
+	sh -c "'echo uid=\$(id -u) map=\$(echo \$(cat /proc/self/uid_map))'"
+has "  -v says so" "belongs to a user namespace of yours: entered it first (uid 1000 here is uid 0 there)" \
+	as_user mstack exec -v --setns "$dir/user/mine" -- true
+has "a user's static program on their own stack: exec falls back to setns through the user namespace" \
+	"msd0" as_user mstack exec "$dir/user/mine" -- busybox ip -o link
+as_user chmod 666 "$dir/user/mine"
+as_other() { su -s /bin/sh msother -c "$*"; }
+fails_with "another user (msother) cannot enter it, though its file lets them make sockets: EPERM, exit 1" 1 \
+	"mstack: $dir/user/mine: setns: entering the stack's namespace needs CAP_SYS_ADMIN, or a stack of your own (mstack add --new): EPERM (Operation not permitted)" \
+	as_other mstack exec --setns "$dir/user/mine" -- true
+fails_with "  nor through the static-program fallback" 1 "needs CAP_SYS_ADMIN, or a stack of your own" \
+	as_other mstack exec "$dir/user/mine" -- busybox true
+has "  and still makes sockets there through preload (the file's w bit)" "msd0" \
+	as_other mstack exec "$dir/user/mine" -- /usr/sbin/ip -o link
+has "root enters a user's --new stack directly (CAP_SYS_ADMIN over it)" "msd0" \
+	mstack exec --setns "$dir/user/mine" -- ls /sys/class/net
 
 # --- ls ----------------------------------------------------------------------
 mkdir "$dir/sub"
@@ -154,7 +181,7 @@ fails_with "exec with a bad inherited MSOCKET_DEFAULTS: the entry is named" 1 \
 	'MSOCKET_DEFAULTS: entry "inet=rel": the path is not absolute' \
 	env MSOCKET_DEFAULTS=inet=rel mstack exec --preload -f inet6 "$dir/red" -- true
 fails_with "a user's static program: setns needs CAP_SYS_ADMIN (EPERM)" 1 \
-	"setns (needs CAP_SYS_ADMIN, and CAP_NET_ADMIN over the stack's namespace): EPERM (Operation not permitted)" \
+	"setns: entering the stack's namespace needs CAP_SYS_ADMIN, or a stack of your own (mstack add --new): EPERM (Operation not permitted)" \
 	as_user mstack exec "$dir/red" -- busybox true
 cp /usr/bin/nc.openbsd /tmp/nc-setuid && chmod 4755 /tmp/nc-setuid
 fails_with "a setuid program (LD_PRELOAD would be ignored): exec uses setns" 1 \

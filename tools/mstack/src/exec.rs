@@ -5,14 +5,19 @@
 //! - *preload* (any user; dynamically linked programs): the default stacks
 //!   go in `MSOCKET_DEFAULTS` and libmsocket goes in `LD_PRELOAD`, so the
 //!   program's `socket()` calls follow them, family by family;
-//! - *setns* (needs `CAP_SYS_ADMIN`; any program, static ones too): the
-//!   command runs in the stack's network namespace, every family at once.
+//! - *setns* (needs `CAP_SYS_ADMIN`, or a stack of one's own made with
+//!   `mstack add --new`; any program, static ones too): the command runs
+//!   in the stack's network namespace, every family at once. For a stack
+//!   whose namespace belongs to a user namespace of the caller's own, the
+//!   command enters that user namespace first, as `nsenter --user --net`
+//!   would (see [`enter_netns`]).
 //!
 //! The automatic choice is preload, or setns for a statically linked
 //! program, which `LD_PRELOAD` cannot reach.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -369,21 +374,23 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     let mut cmd = Command::new(&req.command[0]);
     cmd.args(&req.command[1..]);
     if mode == Mode::Setns {
-        // Both steps say what they need: the namespace fd takes
-        // CAP_NET_ADMIN over the stack's namespace, setns CAP_SYS_ADMIN.
-        let why = "setns (needs CAP_SYS_ADMIN, and CAP_NET_ADMIN over the stack's namespace)";
-        let ns = stack.netns_fd().about(format!("{shown}: {why}"))?;
+        // The namespace fd takes CAP_NET_ADMIN over the namespace's owner
+        // (which the owner of a --new stack has), setns CAP_SYS_ADMIN.
+        let ns = stack
+            .netns_fd()
+            .map_err(|e| Error::io(format!("{shown}: {SETNS_NEEDS}"), e))?;
         // The command's own namespace is now the stack: no defaults.
         cmd.env_remove(msocket::defaults::ENV);
         if req.verbose {
             note!("{prog}: entering the network namespace of {shown} (every family)");
         }
-        // SAFETY: setns on this single-threaded process, with an nsfs fd.
-        if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) } < 0 {
-            return Err(Error::io(
-                format!("{shown}: {why}"),
-                io::Error::last_os_error(),
-            ));
+        match enter_netns(&ns).map_err(|e| e.about_stack(&shown))? {
+            Entered::Directly => (),
+            Entered::AsOwner { uid } if req.verbose => note!(
+                "{prog}: {shown} belongs to a user namespace of yours: entered it first \
+                 (uid {uid} here is uid 0 there)"
+            ),
+            Entered::AsOwner { .. } => (),
         }
         let name = req.stack.file_name().unwrap_or_default().to_string_lossy();
         enter_like_ip_netns_exec(&name).about(format!("{shown}: as ip netns exec"))?;
@@ -430,6 +437,111 @@ fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {
     Ok(cmd)
 }
 
+/// What entering a stack's namespace needs, for the messages.
+pub const SETNS_NEEDS: &str =
+    "setns: entering the stack's namespace needs CAP_SYS_ADMIN, or a stack of your own (mstack add --new)";
+
+/// `NS_GET_USERNS` of `<linux/nsfs.h>`: an fd of the user namespace that
+/// owns a namespace (`EPERM` if that is outside the caller's).
+const NS_GET_USERNS: libc::c_ulong = 0xb701;
+/// `NS_GET_OWNER_UID`: the owner of a user namespace, as a uid of the
+/// caller's user namespace.
+const NS_GET_OWNER_UID: libc::c_ulong = 0xb704;
+
+/// How [`enter_netns`] entered the namespace.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Entered {
+    /// With the caller's own privilege (`CAP_SYS_ADMIN`).
+    Directly,
+    /// Through the namespace's owning user namespace, whose owner is the
+    /// caller, `uid`: the caller is now uid 0 there.
+    AsOwner {
+        /// The caller's (effective) uid outside.
+        uid: libc::uid_t,
+    },
+}
+
+/// Why [`enter_netns`] failed: the step, and the OS error.
+#[derive(Debug)]
+pub struct EnterError {
+    step: &'static str,
+    err: io::Error,
+}
+
+impl EnterError {
+    /// The error, about the stack `shown`.
+    pub fn about_stack(self, shown: &impl std::fmt::Display) -> Error {
+        Error::io(format!("{shown}: {}", self.step), self.err)
+    }
+}
+
+/// `setns(2)` into the network namespace `ns` (an nsfs fd). With
+/// `CAP_SYS_ADMIN` (over this process's user namespace and the one that
+/// owns `ns`) directly. Without it, if the user namespace that owns `ns`
+/// is the caller's own, as for a stack made unprivileged with `mstack add
+/// --new`, the process joins that user namespace first and then `ns`, as
+/// `nsenter --user --net` does: uid 0 there is the caller outside, with
+/// every capability inside that user namespace and none outside it.
+///
+/// Nothing here raises a privilege: mstack is not setuid, and each step
+/// is the kernel's own check of the caller's credentials, as for
+/// nsenter(1). The stack's namespace fd takes `CAP_NET_ADMIN` over the
+/// owning user namespace (`STACKFS_IOC_NETNS_FD`); `NS_GET_USERNS` gives
+/// a user namespace only within the caller's; joining it takes
+/// `CAP_SYS_ADMIN` over it, which only its owner (or a privileged
+/// ancestor) has. On top of the kernel's rules, a user namespace whose
+/// owner is not the caller's uid is refused (`EPERM`) before any change.
+///
+/// Must be called single-threaded (joining a user namespace needs it).
+pub fn enter_netns(ns: &impl AsRawFd) -> Result<Entered, EnterError> {
+    let fail = |step: &'static str| EnterError {
+        step,
+        err: io::Error::last_os_error(),
+    };
+    // SAFETY: setns with an nsfs fd; no pointers.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } == 0 {
+        return Ok(Entered::Directly);
+    }
+    let direct = io::Error::last_os_error();
+    if direct.raw_os_error() != Some(libc::EPERM) {
+        return Err(EnterError {
+            step: SETNS_NEEDS,
+            err: direct,
+        });
+    }
+    // SAFETY: an ioctl that takes no argument and returns a new fd.
+    let user = unsafe { libc::ioctl(ns.as_raw_fd(), NS_GET_USERNS) };
+    if user < 0 {
+        return Err(fail(SETNS_NEEDS));
+    }
+    // SAFETY: a new fd nobody else owns.
+    let user = unsafe { OwnedFd::from_raw_fd(user) };
+    let mut owner: libc::uid_t = 0;
+    // SAFETY: NS_GET_OWNER_UID writes one uid_t.
+    if unsafe { libc::ioctl(user.as_raw_fd(), NS_GET_OWNER_UID, &mut owner) } < 0 {
+        return Err(fail(SETNS_NEEDS));
+    }
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    if owner != uid {
+        return Err(EnterError {
+            step: SETNS_NEEDS,
+            err: direct,
+        });
+    }
+    // SAFETY: setns with an nsfs fd of a user namespace.
+    if unsafe { libc::setns(user.as_raw_fd(), libc::CLONE_NEWUSER) } < 0 {
+        return Err(fail("setns into the user namespace that owns the stack's"));
+    }
+    // SAFETY: as the first setns.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
+        return Err(fail(
+            "setns into the stack's namespace from its user namespace",
+        ));
+    }
+    Ok(Entered::AsOwner { uid })
+}
+
 /// What `ip netns exec NAME` does after setns, for the same view of the
 /// namespace: a private mount namespace (mounts stay there), `/sys` mounted
 /// anew so that `/sys/class/net` shows the namespace's interfaces, and each
@@ -461,12 +573,14 @@ fn enter_like_ip_netns_exec(name: &str) -> io::Result<()> {
     // to take away.
     unsafe { libc::umount2(c"/sys".as_ptr(), libc::MNT_DETACH) };
     // SAFETY: as above.
+    // nosuid, nodev, noexec: sysfs needs none of them, and a user
+    // namespace may mount it only as restricted as the /sys it covers.
     check(unsafe {
         libc::mount(
             c"sysfs".as_ptr(),
             c"/sys".as_ptr(),
             c"sysfs".as_ptr(),
-            0,
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             std::ptr::null(),
         )
     })?;

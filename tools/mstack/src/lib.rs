@@ -173,7 +173,7 @@ pub struct ExecArgs {
     /// Say what is done, on standard error.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Enter the stack's network namespace (needs CAP_SYS_ADMIN; every family).
+    /// Enter the stack's network namespace (needs CAP_SYS_ADMIN, or a stack of your own made with add --new; every family).
     #[arg(long, conflicts_with = "preload")]
     pub setns: bool,
     /// Use LD_PRELOAD=libmsocket.so.0 even where it cannot work (static or setuid programs).
