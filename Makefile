@@ -68,7 +68,7 @@ selftests: deps
 				-o $(BUILD)/selftests/$$t selftests/$$t.c -lpthread || exit 1; \
 		fi; \
 	done
-	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS)
+	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS) $(STATIC_TEST_PROGRAM)
 	@cp -p $(SELFTEST_SCRIPTS) $(BUILD)/selftests/
 	@# What no source makes any more goes: run_all fails an unlisted program.
 	@cd $(BUILD)/selftests && for f in *; do \
@@ -94,9 +94,14 @@ mandir ?= $(prefix)/share/man
 udevrulesdir ?= /etc/udev/rules.d
 systemdunitdir ?= $(prefix)/lib/systemd/system
 SONAME := libmsocket.so.0
-LIBMSOCKET_SOURCES := $(wildcard tools/libmsocket/*.c)
+# preload.c (the checks at exec of what LD_PRELOAD cannot move) goes into
+# the shared library only: a static program has no preloaded children.
+LIBMSOCKET_SO_ONLY := tools/libmsocket/preload.c
+LIBMSOCKET_SOURCES := $(filter-out $(LIBMSOCKET_SO_ONLY),$(wildcard tools/libmsocket/*.c))
 LIBMSOCKET_HEADERS := $(wildcard tools/libmsocket/*.h) uapi/linux/msocket.h
 LIBMSOCKET_OBJECTS := $(patsubst tools/libmsocket/%.c,$(BUILD)/libmsocket/%.o,$(LIBMSOCKET_SOURCES))
+LIBMSOCKET_SO_OBJECTS := $(LIBMSOCKET_OBJECTS) \
+	$(patsubst tools/libmsocket/%.c,$(BUILD)/libmsocket/%.o,$(LIBMSOCKET_SO_ONLY))
 LIB_CFLAGS := -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden -D_GNU_SOURCE \
 	-Iuapi -Itools/libmsocket
 LIBMSOCKET := $(BUILD)/lib/libmsocket.a $(BUILD)/lib/libmsocket.so.$(VERSION)
@@ -111,7 +116,7 @@ $(BUILD)/lib/libmsocket.a: $(LIBMSOCKET_OBJECTS)
 	@echo "  AR      $@"
 	@rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/lib/libmsocket.so.$(VERSION): $(LIBMSOCKET_OBJECTS)
+$(BUILD)/lib/libmsocket.so.$(VERSION): $(LIBMSOCKET_SO_OBJECTS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,-z,now -o $@ $^
@@ -134,6 +139,14 @@ $(BUILD)/selftests/libmsocket_static: selftests/libmsocket.c selftests/msocket_t
 $(BUILD)/selftests/libmsocket_fullstatic: selftests/libmsocket.c selftests/msocket_test.h $(LIBMSOCKET)
 	@echo "  CC      $@"
 	@$(LIBMSOCKET_TEST_CC) -static -lmsocket -lpthread
+
+# A statically linked program for selftests/preload.sh (LD_PRELOAD cannot
+# reach it); in lib/msocket-tests, not among the selftests run_all runs.
+STATIC_TEST_PROGRAM := $(BUILD)/lib/msocket-tests/static-netns
+$(STATIC_TEST_PROGRAM): selftests/progs/static-netns.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(SELFTEST_CFLAGS) -static -o $@ $<
 
 # Small C programs on libmsocket, for the demo and the tests.
 EXAMPLES := $(patsubst tools/examples/%.c,$(BUILD)/bin/%,$(wildcard tools/examples/*.c))
@@ -379,8 +392,8 @@ checkpatch:
 		-f $(wildcard rust/*.c rust/*.h uapi/linux/*.h) && \
 		"$$ksrc/scripts/checkpatch.pl" --no-tree --terse --strict --show-types \
 		--ignore $(CHECKPATCH_IGNORE),ENOSYS \
-		-f $(wildcard selftests/*.c selftests/*.h tools/libmsocket/*.c tools/libmsocket/*.h \
-		tools/examples/*.c tools/bench/*.c tools/bench/*.h)
+		-f $(wildcard selftests/*.c selftests/*.h selftests/progs/*.c tools/libmsocket/*.c \
+		tools/libmsocket/*.h tools/examples/*.c tools/bench/*.c tools/bench/*.h)
 
 clean:
 	rm -rf $(BUILD)

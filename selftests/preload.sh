@@ -2,7 +2,8 @@
 # Unmodified Debian programs in stacks: iproute2's ip, netcat-openbsd and
 # socat (dynamically linked) through LD_PRELOAD=libmsocket.so.0 and
 # MSOCKET_DEFAULTS, as root and as a user; busybox (static) through
-# setns. Two stacks, red and blue, joined by a veth pair:
+# setns; static programs started by preloaded dash, bash, env and python
+# (libmsocket's checks at exec). Two stacks, red and blue, joined by a veth pair:
 #   red 10.7.0.1/24 (v-red) <-> blue 10.7.0.2/24 (v-blue)
 . "$(dirname "$0")/lib.sh"
 
@@ -102,6 +103,54 @@ check "busybox nc (static) through setns reaches red from blue" \
 	sh -c "echo static | mstack exec $blue -- busybox nc 10.7.0.1 7300"
 fails_with "a user cannot setns: EPERM, with the reason" 1 "needs CAP_SYS_ADMIN" \
 	as_user "mstack exec $red -- busybox ip -o addr"
+
+# Static programs started by a preloaded (dynamic) shell: LD_PRELOAD does
+# nothing to them, so libmsocket checks each exec. Root's enter the stack
+# as mstack exec --setns does; a user's are refused (EPERM), with a line
+# that names the program and the stack, unless the stack is their own.
+static=/usr/lib/msocket-tests/static-netns
+gnu=/usr/libexec/msocket-gnu
+red_id=$(mstack ls -l "$red" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+check "dash, bash, GNU env and a static test program are installed" need /usr/bin/dash /usr/bin/bash $gnu/env $static
+has "a static program run by a preloaded dash (exec, no fork) enters the stack (setns)" \
+	"net:[$red_id] lo v-red" mstack exec "$red" -- dash -c "$static"
+has "  also when dash vforks for it" "net:[$red_id] lo v-red" mstack exec "$red" -- dash -c "$static; :"
+has "  and from bash" "net:[$red_id] lo v-red" mstack exec "$red" -- bash -c "$static; :"
+has "  and from GNU env (execvp)" "net:[$red_id] lo v-red" mstack exec "$red" -- $gnu/env $static
+has "  and from python's subprocess (vfork, execve)" "net:[$red_id] lo v-red" \
+	mstack exec "$red" -- python3 -c "import subprocess; subprocess.run(['$static'], check=True)"
+has "  without MSOCKET_DEFAULTS (its namespace is the stack)" "MSOCKET_DEFAULTS unset" \
+	mstack exec "$red" -- dash -c "$static MSOCKET_DEFAULTS; :"
+has "  with /sys/class/net of the stack, as mstack exec --setns" "v-red" \
+	mstack exec "$red" -- dash -c "busybox ls /sys/class/net; :"
+lacks "  and the caller's /sys is as it was" "v-red" ls /sys/class/net
+has "a dynamic program run by a preloaded dash is moved by LD_PRELOAD, as before" "10.7.0.1/24" \
+	mstack exec "$red" -- dash -c "$ip -o addr; :"
+cp $ip /tmp/ip-setuid && chown msuser /tmp/ip-setuid && chmod 4755 /tmp/ip-setuid
+has "a program setuid to another user (AT_SECURE ignores LD_PRELOAD) enters the stack too" "v-red" \
+	mstack exec "$red" -- dash -c "/tmp/ip-setuid -o link; :"
+rm -f /tmp/ip-setuid
+fails_with "with defaults per family (exec -f): refused, setns would move every family (dash: 126)" 126 \
+	"libmsocket: $static is statically linked: LD_PRELOAD cannot move it to the stack $red, and setns would move every address family" \
+	mstack exec -f inet "$red" -- dash -c "$static && :"
+fails_with "posix_spawn of a static program: refused (nothing of libmsocket runs in its child)" 1 \
+	"and posix_spawn cannot enter the stack's namespace" \
+	mstack exec "$red" -- python3 -c "import os; os.posix_spawn('$static', ['x'], os.environ)"
+fails_with "a user's static program run by a preloaded dash: refused, EPERM, saying why and what to run" 126 \
+	"libmsocket: $static is statically linked: LD_PRELOAD cannot move it to the stack $red, and it cannot enter that stack's namespace (setns: entering the stack's namespace needs CAP_SYS_ADMIN, or a stack of your own (mstack add --new): EPERM (Operation not permitted)); run it with mstack exec --setns $red -- $static, or in the native stack with MSOCKET_DEFAULTS= $static" \
+	as_user "mstack exec $red -- dash -c '$static && :'"
+has "  dash names the errno" "$static: Operation not permitted" as_user "mstack exec $red -- dash -c '$static; :' || :"
+fails_with "  bash refuses it too (126)" 126 "libmsocket: $static is statically linked" \
+	as_user "mstack exec $red -- bash -c '$static && :'"
+fails_with "  and GNU env (126)" 126 "libmsocket: $static is statically linked" \
+	as_user "mstack exec $red -- $gnu/env $static"
+has "  MSOCKET_DEFAULTS= runs it in the native stack, on purpose" "net:[$(stat -L -c %i /proc/self/ns/net)] lo" \
+	as_user "mstack exec $red -- dash -c 'MSOCKET_DEFAULTS= $static; :'"
+mkdir "$dir/user" && chown msuser "$dir/user"
+as_user mstack add "$dir/user/mine" --new
+mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+has "a user's static program on their own --new stack: entered through its user namespace" \
+	"net:[$mine_id] lo" as_user "mstack exec $dir/user/mine -- dash -c '$static; :'"
 
 # --setns as ip netns exec does it: /sys shows the stack's interfaces, and
 # /etc/netns/NAME/* is bind-mounted over /etc (NAME: the stack file's name).
