@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -19,7 +20,14 @@ import (
 // number of goroutines at once.
 type Stack struct {
 	path string
-	file *os.File // O_PATH, O_CLOEXEC
+	file *os.File // O_PATH, O_CLOEXEC: owns fd (and closes it if s is lost)
+	fd   int      // file's fd, while mu is held for reading and !closed
+	// Held for reading while fd is in use, for writing by Close: a
+	// call never uses an fd number that Close has given back (and that
+	// may name another file by then). Cheaper per call than the
+	// file's SyscallConn and Control, which allocate.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // Open opens the stack file at path.
@@ -40,30 +48,31 @@ func Open(path string) (*Stack, error) {
 		syscall.Close(fd)
 		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EOPNOTSUPP}
 	}
-	return &Stack{path: path, file: os.NewFile(uintptr(fd), path)}, nil
+	return &Stack{path: path, file: os.NewFile(uintptr(fd), path), fd: fd}, nil
 }
 
 // Path returns the path the stack was opened with.
 func (s *Stack) Path() string { return s.path }
 
 // Close closes the stack's fd. Sockets made in it are not affected.
-func (s *Stack) Close() error { return s.file.Close() }
+func (s *Stack) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.file.Close()
+}
 
 // String returns the path of the stack file.
 func (s *Stack) String() string { return s.path }
 
 // withFD runs f on the stack's fd, which cannot be closed meanwhile.
 func (s *Stack) withFD(f func(fd int) error) error {
-	rc, err := s.file.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) { ferr = f(int(fd)) }); err != nil {
-		// The only error of Control: the file is closed.
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
 		return &os.PathError{Op: "msocket", Path: s.path, Err: os.ErrClosed}
 	}
-	return ferr
+	return f(s.fd)
 }
 
 // socketFD makes a raw socket fd in the stack (type flags as given).
@@ -299,60 +308,59 @@ func resolve(network, address string, listen bool) (ep endpoint, typ int, addr n
 }
 
 // bound makes a socket of ep in the stack, bound to it (listeners and
-// packet conns).
+// packet conns). The socket is left blocking, so that its *os.File stays
+// out of the runtime's poller: the caller hands it to net.FileListener or
+// net.FilePacketConn, which make a non-blocking, polled duplicate, and
+// closes it; registering this one too would cost two more system calls.
 func (s *Stack) bound(ep endpoint, typ int) (*os.File, error) {
-	f, err := s.Socket(ep.domain, typ, 0)
+	fd, err := s.socketFD(ep.domain, typ|syscall.SOCK_CLOEXEC, 0)
 	if err != nil && ep.dual && errors.Is(err, syscall.EAFNOSUPPORT) {
 		// No IPv6 in the stack: the wildcard of IPv4.
 		ep = endpoint{domain: syscall.AF_INET, sa: &syscall.SockaddrInet4{Port: ep.sa.(*syscall.SockaddrInet6).Port}}
-		f, err = s.Socket(ep.domain, typ, 0)
+		fd, err = s.socketFD(ep.domain, typ|syscall.SOCK_CLOEXEC, 0)
 	}
 	if err != nil {
 		return nil, err
 	}
-	rc, _ := f.SyscallConn()
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		if ep.domain == syscall.AF_INET6 {
-			v6only := 0
-			if ep.v6only {
-				v6only = 1
-			}
-			if err := syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, v6only); err != nil {
-				serr = os.NewSyscallError("setsockopt", err)
-				return
-			}
-		}
-		if ep.domain != syscall.AF_UNIX && typ == syscall.SOCK_STREAM {
-			if err := syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
-				serr = os.NewSyscallError("setsockopt", err)
-				return
-			}
-		}
-		if ep.domain != syscall.AF_UNIX && typ == syscall.SOCK_DGRAM {
-			// As the net package does: broadcasts may be sent.
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
-		}
-		if err := syscall.Bind(int(fd), ep.sa); err != nil {
-			serr = os.NewSyscallError("bind", err)
-			return
-		}
-		if typ == syscall.SOCK_STREAM || typ == syscall.SOCK_SEQPACKET {
-			// The kernel lowers the backlog to the stack's
-			// net.core.somaxconn.
-			if err := syscall.Listen(int(fd), 65535); err != nil {
-				serr = os.NewSyscallError("listen", err)
-			}
-		}
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		f.Close()
+	if err := bindListen(fd, ep, typ); err != nil {
+		syscall.Close(fd)
 		return nil, err
 	}
-	return f, nil
+	return os.NewFile(uintptr(fd), "msocket:"+s.path), nil
+}
+
+// bindListen sets fd's options as the net package does, binds it to ep and,
+// for a stream or seqpacket socket, listens.
+func bindListen(fd int, ep endpoint, typ int) error {
+	if ep.domain == syscall.AF_INET6 {
+		v6only := 0
+		if ep.v6only {
+			v6only = 1
+		}
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, v6only); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if ep.domain != syscall.AF_UNIX && typ == syscall.SOCK_STREAM {
+		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if ep.domain != syscall.AF_UNIX && typ == syscall.SOCK_DGRAM {
+		// As the net package does: broadcasts may be sent.
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
+	}
+	if err := syscall.Bind(fd, ep.sa); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	if typ == syscall.SOCK_STREAM || typ == syscall.SOCK_SEQPACKET {
+		// The kernel lowers the backlog to the stack's
+		// net.core.somaxconn.
+		if err := syscall.Listen(fd, 65535); err != nil {
+			return os.NewSyscallError("listen", err)
+		}
+	}
+	return nil
 }
 
 // Listen listens in the stack, as net.Listen does in the native one:
