@@ -71,8 +71,8 @@ func msocketFD(stackfd, domain, typ, proto int) (int, error) {
 	for {
 		// A raw system call, as syscall.Socket makes: by fd, the call
 		// does not block longer than socket(2) does, so the runtime
-		// need not be told (entersyscall and exitsyscall cost more
-		// than a tenth of the call).
+		// need not be told (entersyscall and exitsyscall are work the
+		// Go way of making a socket does not do).
 		r, _, errno := syscall.RawSyscall(syscall.SYS_IOCTL, uintptr(dev), iocSocket,
 			uintptr(unsafe.Pointer(&args)))
 		if errno != syscall.EINTR {
