@@ -11,6 +11,7 @@
 #                         the module against another Rust-enabled 6.12 tree
 #   make install [DESTDIR=... prefix=/usr/local]
 #                         the module, libmsocket, mstack, vustack, man pages
+#   make install-dkms     the module's sources for dkms, in /usr/src/msocket-VERSION
 
 KERNEL ?= debug
 MSOCKET_CACHE ?= $(HOME)/.cache/msocket
@@ -26,6 +27,10 @@ KMOD_DIR := $(BUILD)/kmod-custom
 endif
 
 
+# The module's sources: what Kbuild builds msocket.ko from.
+KMOD_SOURCES := Kbuild msocket.rs $(wildcard rust/*.rs rust/*.c rust/*.h) rust/bindgen_allowlist \
+	$(wildcard stackfs/*.rs uapi/linux/*.h)
+
 # selftests/libmsocket.c is built three ways (see LIBMSOCKET_TESTS).
 SELFTESTS := $(filter-out libmsocket,$(patsubst selftests/%.c,%,$(wildcard selftests/*.c)))
 SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all selftests/MANIFEST
@@ -34,7 +39,8 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-pa
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
 .PHONY: all module deps kernel selftests tools rust-tools go-tools python-tools vm-payload check demo shell \
-	bench stress clippy fmt fmt-check checkpatch install install-check clean help
+	bench stress clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
+	dkms-check clean help
 
 all: module
 
@@ -50,8 +56,7 @@ ifeq ($(origin KDIR),undefined)
 		qemu/kmake "$$kdir" $(KMOD_DIR) $(if $(CLIPPY),CLIPPY=1)
 else
 	@mkdir -p $(KMOD_DIR)
-	@cp -p --parents Kbuild msocket.rs rust/*.rs rust/*.c rust/*.h rust/bindgen_allowlist \
-		stackfs/*.rs uapi/linux/*.h $(KMOD_DIR)/
+	@cp -p --parents $(KMOD_SOURCES) $(KMOD_DIR)/
 	@$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) $(if $(CLIPPY),CLIPPY=1) modules
 endif
 	@echo "module: $(KMOD_DIR)/msocket.ko"
@@ -284,6 +289,34 @@ uninstall:
 install-check:
 	@qemu/install-check
 
+# DKMS: the module's sources with tools/dkms (dkms.conf, dkms-build) in
+# $(dkmsdir), where `dkms add/build/install msocket/$(VERSION)` finds them;
+# dkms then builds msocket.ko for each installed kernel with Rust.
+# uninstall-dkms takes back what install-dkms put there and the crates
+# dkms-build keeps per kernel (after `dkms remove`, without DESTDIR).
+# `make dkms-check` tests it against Debian's headers (qemu/dkms-check).
+dkmsdir ?= /usr/src/msocket-$(VERSION)
+DKMS_CACHE := /var/cache/msocket/dkms
+
+install-dkms:
+	@rm -rf $(DESTDIR)$(dkmsdir)
+	@install -d $(DESTDIR)$(dkmsdir)
+	@cp -p --parents $(KMOD_SOURCES) $(DESTDIR)$(dkmsdir)/
+	@install -m 0755 tools/dkms/dkms-build $(DESTDIR)$(dkmsdir)/dkms-build
+	@sed 's/@VERSION@/$(VERSION)/' tools/dkms/dkms.conf >$(DESTDIR)$(dkmsdir)/dkms.conf
+	@echo "  INSTALL $(DESTDIR)$(dkmsdir): msocket's sources for dkms"
+
+uninstall-dkms:
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && [ -n "$$(dkms status msocket/$(VERSION))" ]; then \
+		dkms remove msocket/$(VERSION) --all; \
+	fi
+	@rm -rf $(DESTDIR)$(dkmsdir) $(DESTDIR)$(DKMS_CACHE)
+	@rmdir $(DESTDIR)$(dir $(DKMS_CACHE)) 2>/dev/null || true
+	@echo "  UNINSTALL $(DESTDIR)$(dkmsdir), $(DESTDIR)$(DKMS_CACHE)"
+
+dkms-check: deps
+	@qemu/dkms-check
+
 # Everything qemu/run puts in the VM.
 vm-payload: module tools selftests
 
@@ -399,4 +432,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
