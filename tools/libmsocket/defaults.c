@@ -178,34 +178,42 @@ static int hex_value(char c)
 	return -1;
 }
 
+int msocket_percent_decode(const char *s, size_t len, char *out, size_t size)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (o + 1 >= size)
+			return -1;
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (len - i < 3)
+			return -1;
+		hi = hex_value(s[i + 1]);
+		lo = hex_value(s[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 /*
  * The PATH of an entry, @len bytes at @s, percent-decoded into a new
  * string. NULL with errno EINVAL for a bad escape or a relative path.
  */
 static char *decode_path(const char *s, size_t len)
 {
-	char *out = malloc(len + 1), *o = out;
-	int hi, lo;
-	size_t i;
+	char *out = malloc(len + 1);
 
 	if (!out)
 		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (len - i < 3)
-			goto invalid;
-		hi = hex_value(s[i + 1]);
-		lo = hex_value(s[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			goto invalid;
-		*o++ = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	*o = '\0';
-	if (out[0] != '\0' && out[0] != '/')
+	if (msocket_percent_decode(s, len, out, len + 1) || (out[0] != '\0' && out[0] != '/'))
 		goto invalid;
 	return out;
 invalid:

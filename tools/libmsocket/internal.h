@@ -23,6 +23,14 @@
  */
 int msocket_family_parse(const char *name, size_t len);
 
+/*
+ * Percent-decodes the @len bytes at @s (an MSOCKET_DEFAULTS path) into the
+ * @size bytes at @out, NUL-terminated: 0, or -1 for a bad escape (or %00)
+ * or an @out too small. It allocates nothing (preload.c calls it in a
+ * vfork child).
+ */
+int msocket_percent_decode(const char *s, size_t len, char *out, size_t size);
+
 /* The canonical name of @family ("inet", "inet6"...), or NULL. */
 const char *msocket_family_name(int family);
 

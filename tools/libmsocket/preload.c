@@ -215,41 +215,10 @@ static bool preloads_us(const char *list)
 	return false;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes the @len bytes at @s into @out: false if bad or too long. */
+/* Percent-decodes the @len bytes at @s into @out: false if bad, too long or relative. */
 static bool decode(const char *s, size_t len, char *out, size_t size)
 {
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < len; i++) {
-		if (o + 1 >= size)
-			return false;
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (len - i < 3)
-			return false;
-		hi = hex(s[i + 1]);
-		lo = hex(s[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return false;
-		out[o++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	return out[0] == '/';
+	return msocket_percent_decode(s, len, out, size) == 0 && out[0] == '/';
 }
 
 enum stacks { NO_STACK, ONE_STACK, PER_FAMILY };
