@@ -222,35 +222,49 @@ invalid:
 	return NULL;
 }
 
+int msocket_defaults_entry(const char **p, int *slot, const char **val, size_t *len)
+{
+	const char *end, *eq;
+
+	while (**p == ',')
+		(*p)++;
+	if (!**p)
+		return 0;
+	end = strchrnul(*p, ',');
+	eq = memchr(*p, '=', end - *p);
+	if (!eq)
+		return -1;
+	if (eq - *p == 1 && **p == '*')
+		*slot = MSOCKET_FAMILIES;
+	else
+		*slot = msocket_family_parse(*p, eq - *p);
+	if (*slot <= 0)
+		return -1;
+	*val = eq + 1;
+	*len = end - eq - 1;
+	*p = end;
+	return 1;
+}
+
 /* Parses @env into @d. 0, or -1 with errno EINVAL or ENOMEM. */
 static int defaults_parse(const char *env, struct defaults *d)
 {
-	const char *p = env, *end, *eq;
+	const char *p = env, *val;
 	char *path, **slot;
-	int family;
+	int family, ret;
+	size_t len;
 
 	memset(d, 0, sizeof(*d));
-	for (; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ',');
-		if (end == p)
-			continue;
-		eq = memchr(p, '=', end - p);
-		if (!eq)
-			goto invalid;
-		if (eq - p == 1 && *p == '*') {
-			slot = &d->all;
-		} else {
-			family = msocket_family_parse(p, eq - p);
-			if (family <= 0)
-				goto invalid;
-			slot = &d->family[family];
-		}
-		path = decode_path(eq + 1, end - eq - 1);
+	while ((ret = msocket_defaults_entry(&p, &family, &val, &len)) > 0) {
+		slot = family == MSOCKET_FAMILIES ? &d->all : &d->family[family];
+		path = decode_path(val, len);
 		if (!path)
 			goto fail;
 		free(*slot);
 		*slot = path;
 	}
+	if (ret < 0)
+		goto invalid;
 	/* "*=" is the native stack for every family: no default at all. */
 	if (d->all && !d->all[0]) {
 		free(d->all);

@@ -24,6 +24,15 @@
 int msocket_family_parse(const char *name, size_t len);
 
 /*
+ * The next FAMILY=PATH entry of an MSOCKET_DEFAULTS value at *@p (empty
+ * entries skipped), *@p moved past it: 1 with its family in *@slot
+ * (MSOCKET_FAMILIES for "*") and its still-encoded PATH in *@val and
+ * *@len; 0 at the end; -1 for an entry without '=' or of an unknown
+ * family. It allocates nothing (preload.c calls it in a vfork child).
+ */
+int msocket_defaults_entry(const char **p, int *slot, const char **val, size_t *len);
+
+/*
  * Percent-decodes the @len bytes at @s (an MSOCKET_DEFAULTS path) into the
  * @size bytes at @out, NUL-terminated: 0, or -1 for a bad escape (or %00)
  * or an @out too small. It allocates nothing (preload.c calls it in a

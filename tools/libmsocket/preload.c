@@ -235,27 +235,17 @@ static enum stacks default_stacks(const char *value, char *path, size_t size)
 	/* Slot MSOCKET_FAMILIES is "*". */
 	const char *val[MSOCKET_FAMILIES + 1] = { NULL };
 	size_t len[MSOCKET_FAMILIES + 1] = { 0 };
-	const char *p = value, *end, *eq, *first = NULL;
-	size_t first_len = 0;
+	const char *p = value, *v, *first = NULL;
+	size_t n, first_len = 0;
 	bool one = true;
-	int slot;
+	int slot, ret;
 
-	for (; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ',');
-		if (end == p)
-			continue;
-		eq = memchr(p, '=', end - p);
-		if (!eq)
-			return NO_STACK;
-		if (eq - p == 1 && *p == '*')
-			slot = MSOCKET_FAMILIES;
-		else
-			slot = msocket_family_parse(p, eq - p);
-		if (slot <= 0)
-			return NO_STACK;
-		val[slot] = eq + 1;
-		len[slot] = end - eq - 1;
+	while ((ret = msocket_defaults_entry(&p, &slot, &v, &n)) > 0) {
+		val[slot] = v;
+		len[slot] = n;
 	}
+	if (ret < 0)
+		return NO_STACK;
 	if (len[MSOCKET_FAMILIES]) {
 		first = val[MSOCKET_FAMILIES];
 		first_len = len[MSOCKET_FAMILIES];
