@@ -198,37 +198,44 @@ static void row(const struct variant *v, const struct variant *den)
 	       q.median, q.min, q.max);
 }
 
-/* The variants of bench_creation(), in its order. */
+/* The variants of bench_creation(), by their index in its table. */
 enum {
 	SOCKET, SOCKET_STAT, PATH, LIB_PATH, FD, FD_EXPECT, DEFAULT, NATIVE, SETNS, BROKER,
-	IN_STACK, STAT, ENOTTY_, GETPPID, BAD_FLAG, CHECK_NATIVE, CHECK_FD
+	IN_STACK, STAT, UNKNOWN_IOCTL, GETPPID, BAD_FLAG, CHECK_NATIVE, CHECK_FD, NVARIANTS
 };
 
 static void attribution(const struct variant *v);
 
 void bench_creation(void)
 {
-	struct variant v[] = {
-		{ .name = "socket(2), own namespace", .create = v_socket },
-		{ .name = "socket(2) + stat(2) of the stack path", .create = v_socket_stat },
-		{ .name = "msocket by path", .create = v_path },
-		{ .name = "libmsocket msocket(path)", .create = v_lib_path },
-		{ .name = "msocket by fd", .create = v_fd },
-		{ .name = "msocket by fd, MSOCKET_EXPECT_STACK", .create = v_fd_expect },
-		{ .name = "libmsocket msocket(NULL), default set", .create = v_default },
-		{ .name = "msocket, native stack (no path)", .create = v_native },
-		{ .name = "setns + socket + setns back", .create = v_setns },
-		{ .name = "unprivileged broker, SCM_RIGHTS", .create = v_broker },
-		{ .name = "(reference: socket(2) inside the stack's namespace)",
+	struct variant v[NVARIANTS] = {
+		[SOCKET] = { .name = "socket(2), own namespace", .create = v_socket },
+		[SOCKET_STAT] = { .name = "socket(2) + stat(2) of the stack path",
+		  .create = v_socket_stat },
+		[PATH] = { .name = "msocket by path", .create = v_path },
+		[LIB_PATH] = { .name = "libmsocket msocket(path)", .create = v_lib_path },
+		[FD] = { .name = "msocket by fd", .create = v_fd },
+		[FD_EXPECT] = { .name = "msocket by fd, MSOCKET_EXPECT_STACK",
+		  .create = v_fd_expect },
+		[DEFAULT] = { .name = "libmsocket msocket(NULL), default set",
+		  .create = v_default },
+		[NATIVE] = { .name = "msocket, native stack (no path)", .create = v_native },
+		[SETNS] = { .name = "setns + socket + setns back", .create = v_setns },
+		[BROKER] = { .name = "unprivileged broker, SCM_RIGHTS", .create = v_broker },
+		[IN_STACK] = { .name = "(reference: socket(2) inside the stack's namespace)",
 		  .create = v_socket, .in_stack = true },
-		{ .name = "(reference: stat(2) of the stack path, no socket)", .create = v_stat },
-		{ .name = "(reference: an unknown ioctl on /dev/msocket, no socket)",
-		  .create = v_enotty },
-		{ .name = "(reference: getppid(2))", .create = v_getppid },
-		{ .name = "(reference: msocket with a bad flag: EINVAL)", .create = v_bad_flag },
-		{ .name = "(reference: SOCK_DEFAULT check, native stack)",
+		[STAT] = { .name = "(reference: stat(2) of the stack path, no socket)",
+		  .create = v_stat },
+		[UNKNOWN_IOCTL] = {
+			.name = "(reference: an unknown ioctl on /dev/msocket, no socket)",
+			.create = v_enotty },
+		[GETPPID] = { .name = "(reference: getppid(2))", .create = v_getppid },
+		[BAD_FLAG] = { .name = "(reference: msocket with a bad flag: EINVAL)",
+		  .create = v_bad_flag },
+		[CHECK_NATIVE] = { .name = "(reference: SOCK_DEFAULT check, native stack)",
 		  .create = v_check_native },
-		{ .name = "(reference: SOCK_DEFAULT check by fd)", .create = v_check_fd },
+		[CHECK_FD] = { .name = "(reference: SOCK_DEFAULT check by fd)",
+		  .create = v_check_fd },
 	};
 	int nv = ARRAY_SIZE(v), i;
 
@@ -286,8 +293,10 @@ static void attribution(const struct variant *v)
 	printf("\n| step (per-round difference of two variants) | ns; under -icount, ");
 	printf("instructions |\n|---|---|\n");
 	step("msocket by fd, beyond socket(2)", &v[FD], &v[SOCKET]);
-	step("an ioctl on /dev/msocket, beyond a trivial system call", &v[ENOTTY_], &v[GETPPID]);
-	step("MSOCKET_IOC_SOCKET: its arguments copied and checked", &v[BAD_FLAG], &v[ENOTTY_]);
+	step("an ioctl on /dev/msocket, beyond a trivial system call", &v[UNKNOWN_IOCTL],
+	     &v[GETPPID]);
+	step("MSOCKET_IOC_SOCKET: its arguments copied and checked", &v[BAD_FLAG],
+	     &v[UNKNOWN_IOCTL]);
 	step("the caller's own namespace taken and dropped", &v[CHECK_NATIVE], &v[BAD_FLAG]);
 	step("the stack fd: lookup, stack file and permission checks", &v[CHECK_FD],
 	     &v[CHECK_NATIVE]);
