@@ -18,12 +18,11 @@ use kernel::{
 mod kernel_ext;
 mod stackfs;
 
-use stackfs::StackId;
+use stackfs::{Request, StackId};
 
 use kernel_ext::{
     bindings::{self, msocket_args, msocket_mkstack_args},
     fs,
-    socket::Socket,
     uaccess::read_sized_struct,
 };
 
@@ -75,16 +74,16 @@ impl MiscDevice for MsocketDevice {
     }
 }
 
-const SOCK_TYPE_MASK: i32 = bindings::SOCK_TYPE_MASK as i32;
-const SOCK_FLAGS: i32 = (bindings::SOCK_CLOEXEC | bindings::SOCK_NONBLOCK) as i32;
-const MSOCKET_FLAGS: u32 =
-    bindings::AT_EMPTY_PATH | bindings::AT_SYMLINK_NOFOLLOW | bindings::MSOCKET_EXPECT_STACK;
+const MSOCKET_FLAGS: u32 = bindings::AT_EMPTY_PATH
+    | bindings::AT_SYMLINK_NOFOLLOW
+    | bindings::MSOCKET_EXPECT_STACK
+    | bindings::MSOCKET_TEMPLATE;
 
 /// The msocket system call: a socket of `args.type` in the stack the
 /// arguments name, installed as a new fd; or, for `SOCK_DEFAULT`, a check
 /// that the caller may use the stack for `args.domain`.
 fn msocket(args: &msocket_args) -> Result<isize> {
-    if args.flags & !MSOCKET_FLAGS != 0 {
+    if args.flags & !MSOCKET_FLAGS != 0 || args.__reserved != 0 {
         return Err(EINVAL);
     }
     let expect = if args.flags & bindings::MSOCKET_EXPECT_STACK != 0 {
@@ -98,36 +97,22 @@ fn msocket(args: &msocket_args) -> Result<isize> {
     } else {
         None
     };
-    let ty = args.type_ & SOCK_TYPE_MASK;
-    let flags = args.type_ & !SOCK_TYPE_MASK;
-    let path = UserPtr::from_addr(args.path as usize);
-    stackfs::with_stack(args.dirfd, path, args.flags, expect.as_ref(), |net| {
-        if args.type_ == bindings::SOCK_DEFAULT as i32 {
-            if args.protocol != 0 {
-                return Err(EINVAL);
-            }
-            if args.domain != bindings::AF_UNSPEC as i32 {
-                Socket::probe_family(net, args.domain)?;
-            }
-            return Ok(0);
-        }
-        if flags & !SOCK_FLAGS != 0 || ty == 0 || ty >= bindings::MSOCKET_CONST_SOCK_MAX {
-            // A bad type: EINVAL, but only for a family the stack has, so
-            // that type -1 probes families (as vustack -s does).
-            Socket::probe_family(net, args.domain)?;
+    let template = if args.flags & bindings::MSOCKET_TEMPLATE != 0 {
+        if args.size < bindings::MSOCKET_ARGS_SIZE_VER2 {
             return Err(EINVAL);
         }
-        // The SOCK_* flags are O_* flags on most architectures, not all.
-        let mut file_flags = 0;
-        if flags & bindings::SOCK_NONBLOCK as i32 != 0 {
-            file_flags |= bindings::O_NONBLOCK;
-        }
-        if flags & bindings::SOCK_CLOEXEC as i32 != 0 {
-            file_flags |= bindings::O_CLOEXEC;
-        }
-        let fd = Socket::create(net, args.domain, ty, args.protocol)?.install(file_flags)?;
-        Ok(fd as isize)
-    })
+        Some(args.template_fd)
+    } else {
+        None
+    };
+    let req = Request {
+        domain: args.domain,
+        ty: args.type_,
+        protocol: args.protocol,
+        template,
+    };
+    let path = UserPtr::from_addr(args.path as usize);
+    stackfs::msocket(args.dirfd, path, args.flags, expect.as_ref(), &req)
 }
 
 /// The module: what it registers, unregistered in reverse order when it

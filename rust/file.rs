@@ -9,8 +9,15 @@
 //! `helpers.c`).
 
 use super::{bindings, fs::Inode};
-use core::{marker::PhantomData, ptr::NonNull};
-use kernel::error::{code::EBADF, Result};
+use core::{
+    marker::PhantomData,
+    ptr::{addr_of, NonNull},
+};
+use kernel::{
+    error::{code::EBADF, from_err_ptr, Result},
+    fs::File,
+    sync::aref::ARef,
+};
 
 /// An open file of the caller's fd table, borrowed for the rest of a
 /// system call (`fdget_raw`/`fdput`): without taking a reference when the
@@ -51,6 +58,28 @@ impl FdFile<'_> {
             _not_send: PhantomData,
         };
         f(&file)
+    }
+
+    /// Whether the file was opened for writing.
+    pub(crate) fn is_writable(&self) -> bool {
+        // SAFETY: The file is live (type invariant); its access mode bits
+        // are set at open and never change, and a single aligned load of
+        // `f_mode` is not torn.
+        let mode = unsafe { addr_of!((*self.file.as_ptr()).f_mode).read_volatile() };
+        mode & bindings::MSOCKET_CONST_FMODE_WRITE != 0
+    }
+
+    /// Opens the file this one is open on (whatever its mode, `O_PATH`
+    /// included) once more, for writing, as openat(O_WRONLY) of its path
+    /// would: see [`Path::open_for_writing`](super::path::Path::open_for_writing).
+    pub(crate) fn reopen_for_writing(&self) -> Result<ARef<File>> {
+        // SAFETY: The file is live (type invariant); the helper takes its
+        // own references for the new file.
+        let file =
+            from_err_ptr(unsafe { bindings::msocket_reopen_for_writing(self.file.as_ptr()) })?;
+        // SAFETY: A new file with one reference, now ours, never installed
+        // in an fd table, so no `fdget_pos` can be active on it.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 
     /// The inode the file is open on.

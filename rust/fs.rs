@@ -18,81 +18,48 @@
 //! A special file carries a [`FileSystem::Data`] for as long as its inode
 //! exists, and user space sees it with the file type
 //! [`FileSystem::SPECIAL_TYPE`] (stat(2), statx(2)). Inside the kernel its
-//! inode is `S_IFSOCK`, a type every VFS path knows: a file type the VFS
-//! does not know trips its assertions (`may_open()` and `do_open_execat()`
-//! in Linux 7.x), as anonymous inodes showed upstream, which likewise keep
-//! a known mode inside and report another one. `S_IFSOCK` fits best: a
-//! stack file names a network endpoint, so it cannot be executed,
-//! truncated, mapped, read or written; LSMs treat its creation as mknod of
-//! a socket node (Landlock's `MAKE_SOCK`, SELinux's `sock_file`); connect(2)
-//! to it finds no socket (`ECONNREFUSED`). readdir reports `DT_UNKNOWN` for
-//! it, so that programs stat it.
+//! inode is `S_IFREG`, as the kernel objects nsfs and pidfs hand out by path
+//! are: a type every kernel path handles as "not a socket, not a device,
+//! not a directory". Core code trusts the file type of any fd it is given
+//! (`S_ISSOCK` makes `unix_get_socket()` and `netlink_getsockbyfd()` read a
+//! `struct socket` around the inode), so a special file must never claim a
+//! type whose objects it is not. What could make an empty regular file do
+//! something is closed off: it has no contents (`i_size` is 0 and cannot
+//! grow: `setattr` refuses a non-zero size), its file operations are only
+//! `ioctl` (no read, write, mmap, splice, llseek, fsync, poll or lease),
+//! and its super block is `SB_I_NOEXEC` and `SB_I_NODEV`. readdir reports
+//! `DT_UNKNOWN` for it, so that programs stat it.
+//!
+//! # Types
+//!
+//! [`Inode`] is any inode; [`Type::special`] checks once that one is a
+//! special file of `T` and returns a [`SpecialInode<T>`], whose data needs
+//! no further check. The special file operations see a [`SpecialFile`].
 
 use super::bindings;
 use core::{
-    ffi::c_void,
     marker::PhantomData,
-    ptr::{addr_of, addr_of_mut, NonNull},
-    sync::atomic::{AtomicU64, Ordering},
+    ptr::{addr_of, addr_of_mut},
+    sync::atomic::{AtomicU32, AtomicU64, Ordering},
 };
 use kernel::{
-    error::{code::*, from_result, to_result, Result},
+    error::{code::*, from_result, to_result, Result, VTABLE_DEFAULT_ERROR},
     ffi::{c_int, c_long, c_uint, c_ulong},
     fs::File,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
+    seq_file::SeqFile,
+    str::CStr,
+    types::{ForeignOwnable, Opaque},
     uaccess::UserPtr,
 };
 
 /// The file type of special inodes inside the kernel (see the module
 /// documentation).
-const INNER_SPECIAL_TYPE: u32 = bindings::S_IFSOCK;
-
-/// What a special inode owns: stored as a raw pointer in `i_private`.
-pub(crate) trait InodeData: Send + Sync + Sized {
-    /// A borrow of the data, valid while the inode is.
-    type Borrowed<'a>;
-
-    /// Gives up ownership for a raw pointer.
-    fn into_raw(self) -> *mut c_void;
-
-    /// Takes ownership back.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` came from [`InodeData::into_raw`] and is not used afterwards.
-    unsafe fn from_raw(ptr: *mut c_void) -> Self;
-
-    /// Borrows the data behind `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` came from [`InodeData::into_raw`] and is not taken back
-    /// with [`InodeData::from_raw`] during `'a`.
-    unsafe fn borrow<'a>(ptr: *mut c_void) -> Self::Borrowed<'a>;
-}
-
-impl<T: AlwaysRefCounted + Send + Sync + 'static> InodeData for ARef<T> {
-    type Borrowed<'a> = &'a T;
-
-    fn into_raw(self) -> *mut c_void {
-        ARef::into_raw(self).as_ptr().cast()
-    }
-
-    unsafe fn from_raw(ptr: *mut c_void) -> Self {
-        // SAFETY: The caller gives back the reference `into_raw` made.
-        unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast())) }
-    }
-
-    unsafe fn borrow<'a>(ptr: *mut c_void) -> &'a T {
-        // SAFETY: The reference behind `ptr` stays owned during `'a`.
-        unsafe { &*ptr.cast::<T>() }
-    }
-}
+const INNER_SPECIAL_TYPE: u32 = bindings::S_IFREG;
 
 /// A file system of directories and special files.
+#[vtable]
 pub(crate) trait FileSystem: Sized + 'static {
     /// The name of the type, as in `mount -t NAME`.
     const NAME: &'static CStr;
@@ -102,17 +69,29 @@ pub(crate) trait FileSystem: Sized + 'static {
     const SPECIAL_TYPE: u32;
     /// Whether a user namespace's root may mount it (`FS_USERNS_MOUNT`).
     const USERNS_MOUNT: bool;
-    /// What each special file holds while it exists.
-    type Data: InodeData;
+    /// What each special file owns while it exists.
+    type Data: ForeignOwnable + Send + Sync;
 
-    /// Handles `ioctl(cmd, arg)` on `file`, an open special file whose data
-    /// is `data`.
-    fn ioctl(
-        data: <Self::Data as InodeData>::Borrowed<'_>,
-        file: &File,
-        cmd: u32,
-        arg: UserPtr,
-    ) -> Result<isize>;
+    /// Handles `ioctl(cmd, arg)` on `file`, an open special file. Without
+    /// it, special files have no ioctls (`ENOTTY`).
+    fn ioctl(_file: &SpecialFile<'_, Self>, _cmd: u32, _arg: usize) -> Result<isize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Parses the mount option `key` (`key=value`, or `key` alone with
+    /// `value` `None`) of `mount -o` into `flags`, the options of a mount as
+    /// bits, which start at 0 (or, for a remount, at the mount's current
+    /// ones). `ENOPARAM` for an option it does not know (the VFS then
+    /// takes `source` itself, and refuses any other with `EINVAL`). Without
+    /// it, a mount takes no options.
+    fn parse_option(_flags: &mut u32, _key: &CStr, _value: Option<&CStr>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes `flags` as mount options (`,key=value`) for /proc/mounts.
+    fn show_options(_flags: u32, _m: &SeqFile) {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// An inode of any file system.
@@ -139,22 +118,33 @@ impl Inode {
         self.0.get()
     }
 
-    /// `i_mode`: file type and permission bits, read once (`READ_ONCE`):
-    /// chmod(2) may change the permission bits at any time, under the
-    /// inode lock we do not hold; the type never changes.
-    fn mode(&self) -> u32 {
+    /// The file type bits of `i_mode`, which never change.
+    fn file_type(&self) -> u32 {
         // SAFETY: The inode is alive; the read is a single aligned `u16`
-        // load, as READ_ONCE does.
-        u32::from(unsafe { addr_of!((*self.as_ptr()).i_mode).read_volatile() })
+        // load, as READ_ONCE does (chmod(2) may change the permission bits
+        // meanwhile, under the inode lock we do not hold).
+        u32::from(unsafe { addr_of!((*self.as_ptr()).i_mode).read_volatile() }) & bindings::S_IFMT
+    }
+
+    /// `st_dev` and `st_ino` as stat(2) reports them.
+    fn id(&self) -> (u64, u64) {
+        // SAFETY: The inode is alive; `i_ino` and the `s_dev` of its super
+        // block are set before the inode is visible and never change.
+        let (s_dev, i_ino) = unsafe { ((*(*self.as_ptr()).i_sb).s_dev, (*self.as_ptr()).i_ino) };
+        (u64::from(encode_dev(s_dev)), i_ino)
     }
 
     /// Whether this is the inode that stat(2) reports with `st_dev` `dev`
     /// and `st_ino` `ino`.
     pub(crate) fn has_id(&self, dev: u64, ino: u64) -> bool {
-        // SAFETY: The inode is alive; `i_ino` and the `s_dev` of its super
-        // block are set before the inode is visible and never change.
-        let (s_dev, i_ino) = unsafe { ((*(*self.as_ptr()).i_sb).s_dev, (*self.as_ptr()).i_ino) };
-        i_ino == ino && u64::from(encode_dev(s_dev)) == dev
+        self.id() == (dev, ino)
+    }
+
+    /// The 32-bit tag of the inode: `STACKFS_SOCKET_TAG` of
+    /// `uapi/linux/msocket.h` applied to its `st_dev` and `st_ino`.
+    pub(crate) fn tag(&self) -> u32 {
+        let (dev, ino) = self.id();
+        (ino as u32) ^ ((ino >> 32) as u32) ^ (dev as u32).rotate_left(16)
     }
 
     /// Whether the inode still has a name in some directory (`i_nlink` is
@@ -167,30 +157,111 @@ impl Inode {
         unsafe { addr_of!((*self.as_ptr()).__bindgen_anon_1.i_nlink).read_volatile() != 0 }
     }
 
-    /// Checks that the caller may access the inode with `MAY_*` `mask`:
-    /// `EACCES` (or `EPERM`, `EROFS`) if not.
-    pub(crate) fn permission(&self, mask: u32) -> Result {
-        // SAFETY: The inode is alive; msocket's file systems are never
-        // idmapped, so the identity mapping is the right one.
-        to_result(unsafe {
-            bindings::inode_permission(
-                addr_of_mut!(bindings::nop_mnt_idmap),
-                self.as_ptr(),
-                mask as c_int,
-            )
-        })
+    /// The options of the mount this inode is in (see
+    /// [`FileSystem::parse_option`]); a remount may change them at any time.
+    ///
+    /// # Safety
+    ///
+    /// The inode is of a file system of this module, whose super blocks
+    /// have a [`SuperInfo`].
+    unsafe fn mount_flags(&self) -> u32 {
+        // SAFETY: A live inode has a live super block; the caller
+        // guarantees its `s_fs_info`, which lives as long as it does.
+        let info = unsafe { &*(*(*self.as_ptr()).i_sb).s_fs_info.cast::<SuperInfo>() };
+        info.mount_flags.load(Ordering::Relaxed)
     }
 
     fn sb_type(&self) -> *mut bindings::file_system_type {
         // SAFETY: A live inode has a live super block, whose type is fixed.
         unsafe { (*(*self.as_ptr()).i_sb).s_type }
     }
+}
 
-    fn private(&self) -> *mut c_void {
-        // SAFETY: The inode is alive; `i_private` is set before the inode is
-        // visible and not changed afterwards.
-        unsafe { (*self.as_ptr()).i_private }
+/// A special file of file system `T`: an [`Inode`] known to hold a
+/// [`FileSystem::Data`].
+///
+/// # Invariants
+///
+/// The inode is alive while a `&SpecialInode<T>` exists, is of a super
+/// block of `T`, has the file type of special files, and its `i_private`
+/// holds a `T::Data` from `into_foreign` until it is evicted.
+#[repr(transparent)]
+pub(crate) struct SpecialInode<T: FileSystem>(Inode, PhantomData<T>);
+
+impl<T: FileSystem> SpecialInode<T> {
+    /// Borrows the special inode at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a special inode of `T` (see the type invariants) that stays
+    /// alive for `'a`.
+    unsafe fn from_ptr<'a>(ptr: *const bindings::inode) -> &'a Self {
+        // SAFETY: `SpecialInode` is a transparent wrapper of `Inode`, itself
+        // one of `struct inode`; the caller guarantees the rest.
+        unsafe { &*ptr.cast() }
     }
+
+    /// The data of the special file, borrowed while the inode is.
+    pub(crate) fn data(&self) -> <T::Data as ForeignOwnable>::Borrowed<'_> {
+        // SAFETY: By the type invariants `i_private` holds the data until
+        // eviction, which cannot happen while `self` is borrowed; it is set
+        // before the inode is visible and never changed.
+        unsafe { T::Data::borrow((*self.0.as_ptr()).i_private) }
+    }
+}
+
+impl<T: FileSystem> SpecialInode<T> {
+    /// The options of the mount the special file is in, as
+    /// [`FileSystem::parse_option`] set them.
+    pub(crate) fn mount_flags(&self) -> u32 {
+        // SAFETY: Of a super block of `T` (type invariant), made by
+        // `Callbacks::fill_super` with its `SuperInfo`.
+        unsafe { self.0.mount_flags() }
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for SpecialInode<T> {
+    type Target = Inode;
+
+    fn deref(&self) -> &Inode {
+        &self.0
+    }
+}
+
+/// An open special file of `T`, during one of its file operations.
+pub(crate) struct SpecialFile<'a, T: FileSystem> {
+    file: &'a File,
+    inode: &'a SpecialInode<T>,
+}
+
+impl<'a, T: FileSystem> SpecialFile<'a, T> {
+    /// Its special inode.
+    pub(crate) fn inode(&self) -> &'a SpecialInode<T> {
+        self.inode
+    }
+
+    /// Whether the file was opened for reading.
+    pub(crate) fn is_readable(&self) -> bool {
+        file_mode(self.file) & bindings::MSOCKET_CONST_FMODE_READ != 0
+    }
+
+    /// Whether the file was opened for writing.
+    pub(crate) fn is_writable(&self) -> bool {
+        file_is_writable(self.file)
+    }
+}
+
+/// `f_mode` of `file`: how it was opened, fixed since.
+fn file_mode(file: &File) -> u32 {
+    // SAFETY: The file is alive; `f_mode`'s access bits are set at open
+    // and never change (other bits may, under the file's own locks; a
+    // single aligned load is not torn).
+    unsafe { addr_of!((*file.as_ptr()).f_mode).read_volatile() }
+}
+
+/// Whether `file` was opened for writing (`FMODE_WRITE`).
+pub(crate) fn file_is_writable(file: &File) -> bool {
+    file_mode(file) & bindings::MSOCKET_CONST_FMODE_WRITE != 0
 }
 
 /// A kernel `dev_t` as stat(2) reports it in `st_dev`: `new_encode_dev()`
@@ -232,24 +303,16 @@ impl<T: FileSystem> Type<T> {
         }
     }
 
-    /// Whether `inode` is a special file of this file system type.
-    fn is_special(&self, inode: &Inode) -> bool {
-        inode.sb_type() == self.fs.get() && inode.mode() & bindings::S_IFMT == INNER_SPECIAL_TYPE
-    }
-
-    /// The data of a special file of this file system type; `None` for any
+    /// `inode` as a special file of this file system type; `None` for any
     /// other inode.
-    pub(crate) fn special_data<'a>(
-        &self,
-        inode: &'a Inode,
-    ) -> Option<<T::Data as InodeData>::Borrowed<'a>> {
-        if !self.is_special(inode) {
+    pub(crate) fn special<'a>(&self, inode: &'a Inode) -> Option<&'a SpecialInode<T>> {
+        if inode.sb_type() != self.fs.get() || inode.file_type() != INNER_SPECIAL_TYPE {
             return None;
         }
-        // SAFETY: A special inode of `T` holds data from `into_raw` in
-        // `i_private` until it is evicted, which cannot happen while `inode`
-        // is borrowed.
-        Some(unsafe { T::Data::borrow(inode.private()) })
+        // SAFETY: Of our file system with the special type, so made by
+        // `Callbacks::mknod` with its data (only our `mknod` makes
+        // non-directory inodes here); alive while `inode` is borrowed.
+        Some(unsafe { SpecialInode::from_ptr(inode.as_ptr()) })
     }
 
     /// Creates the special file `name` (a user-space path relative to
@@ -317,6 +380,8 @@ struct SuperInfo {
     /// The next inode number: 64-bit and per super block, so `st_dev` and
     /// `st_ino` name one file for as long as the mount exists.
     next_ino: AtomicU64,
+    /// The mount options, as [`FileSystem::parse_option`] made them.
+    mount_flags: AtomicU32,
 }
 
 /// A new inode of `T` on `sb` with `mode`, owned by the caller and
@@ -366,14 +431,25 @@ struct Callbacks<T>(PhantomData<T>);
 
 impl<T: FileSystem> Callbacks<T> {
     const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
+        free: Some(Self::free_fs_context),
+        parse_param: if T::HAS_PARSE_OPTION {
+            Some(Self::parse_param)
+        } else {
+            None
+        },
         get_tree: Some(Self::get_tree),
-        // SAFETY: All-zero is valid: no further operations (mount options
-        // are refused with EINVAL).
+        reconfigure: Some(Self::reconfigure),
+        // SAFETY: All-zero is valid: no further operations.
         ..unsafe { core::mem::zeroed() }
     };
 
     const SUPER_OPS: bindings::super_operations = bindings::super_operations {
         statfs: Some(bindings::simple_statfs),
+        show_options: if T::HAS_SHOW_OPTIONS {
+            Some(Self::show_options)
+        } else {
+            None
+        },
         drop_inode: Some(bindings::inode_just_drop),
         evict_inode: Some(Self::evict_inode),
         // The VFS defaults for the rest.
@@ -407,30 +483,159 @@ impl<T: FileSystem> Callbacks<T> {
     };
 
     const SPECIAL_INODE_OPS: bindings::inode_operations = bindings::inode_operations {
-        setattr: Some(bindings::simple_setattr),
+        setattr: Some(Self::special_setattr),
         getattr: Some(Self::special_getattr),
         ..pin_init::zeroed()
     };
 
     const SPECIAL_FILE_OPS: bindings::file_operations = bindings::file_operations {
-        unlocked_ioctl: Some(Self::special_ioctl),
+        unlocked_ioctl: if T::HAS_IOCTL {
+            Some(Self::special_ioctl)
+        } else {
+            None
+        },
         #[cfg(CONFIG_COMPAT)]
-        compat_ioctl: Some(bindings::compat_ptr_ioctl),
+        compat_ioctl: if T::HAS_IOCTL {
+            Some(bindings::compat_ptr_ioctl)
+        } else {
+            None
+        },
         owner: kernel::module::this_module::<crate::LocalModule>().as_ptr(),
-        // No read, write, mmap, splice or llseek: they fail with EINVAL,
-        // ENODEV or ESPIPE, as for any file without them.
+        // No read, write, mmap, splice, llseek, fsync, poll or setlease:
+        // they fail with EINVAL, ENODEV or ESPIPE, as for any file without
+        // them (7.x refuses leases without ->setlease).
         ..pin_init::zeroed()
     };
 
     /// `init_fs_context` of the file system type: every mount uses
-    /// [`Self::CONTEXT_OPS`].
+    /// [`Self::CONTEXT_OPS`], and its options are parsed into a `u32` in
+    /// `fs_private`: 0 for a new mount, the mount's own for a remount.
     ///
     /// # Safety
     ///
     /// Called by the VFS only, with a new, live `fc`.
     unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
-        // SAFETY: The VFS calls this on a new, live context.
-        unsafe { bindings::msocket_fc_set_ops(fc, &Self::CONTEXT_OPS) };
+        // SAFETY: The VFS calls this on a new, live context; for a remount
+        // it is for one of our super blocks.
+        let flags = unsafe { Self::super_info(bindings::msocket_fc_super(fc)) }
+            .map_or(0, |info| info.mount_flags.load(Ordering::Relaxed));
+        let flags = match KBox::new(flags, GFP_KERNEL) {
+            Ok(flags) => flags,
+            Err(_) => return ENOMEM.to_errno(),
+        };
+        // SAFETY: As above; `free_fs_context` takes the box back.
+        unsafe {
+            *bindings::msocket_fc_private(fc) = KBox::into_raw(flags).cast();
+            bindings::msocket_fc_set_ops(fc, &Self::CONTEXT_OPS);
+        }
+        0
+    }
+
+    /// The [`SuperInfo`] of `sb`; `None` for a null `sb`.
+    ///
+    /// # Safety
+    ///
+    /// `sb` is null or a live super block of `T` set up by `fill_super`,
+    /// which outlives `'a`.
+    unsafe fn super_info<'a>(sb: *mut bindings::super_block) -> Option<&'a SuperInfo> {
+        if sb.is_null() {
+            return None;
+        }
+        // SAFETY: As the caller guarantees, `s_fs_info` is our `SuperInfo`.
+        Some(unsafe { &*(*sb).s_fs_info.cast::<SuperInfo>() })
+    }
+
+    /// The options being parsed for the context `fc`.
+    ///
+    /// # Safety
+    ///
+    /// `fc` is a live context set up by `init_fs_context`, which nothing
+    /// else uses meanwhile.
+    unsafe fn context_flags<'a>(fc: *mut bindings::fs_context) -> &'a mut u32 {
+        // SAFETY: As the caller guarantees: `fs_private` is our box until
+        // `free_fs_context`.
+        unsafe { &mut *(*bindings::msocket_fc_private(fc)).cast::<u32>() }
+    }
+
+    /// `free` of a context: drops its options.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS only, once, on a context set up by
+    /// `init_fs_context`.
+    unsafe extern "C" fn free_fs_context(fc: *mut bindings::fs_context) {
+        // SAFETY: As the VFS guarantees; the box came from
+        // `init_fs_context` (null if that failed).
+        unsafe {
+            let private = bindings::msocket_fc_private(fc);
+            if !(*private).is_null() {
+                drop(KBox::from_raw((*private).cast::<u32>()));
+                *private = core::ptr::null_mut();
+            }
+        }
+    }
+
+    /// `parse_param`: one mount option, [`FileSystem::parse_option`].
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS only, with a live context of ours and parameter.
+    unsafe extern "C" fn parse_param(
+        fc: *mut bindings::fs_context,
+        param: *mut bindings::fs_parameter,
+    ) -> c_int {
+        from_result(|| {
+            let mut key = core::ptr::null();
+            let mut value = core::ptr::null();
+            // SAFETY: The parameter is live; the helper reads it.
+            to_result(unsafe { bindings::msocket_fs_param(param, &mut key, &mut value) })?;
+            // SAFETY: The key and a string value are NUL-terminated
+            // strings of the parameter, live during the call.
+            let (key, value) = unsafe {
+                (
+                    CStr::from_char_ptr(key),
+                    (!value.is_null()).then(|| CStr::from_char_ptr(value)),
+                )
+            };
+            // SAFETY: A context of ours, used by this call only.
+            T::parse_option(unsafe { Self::context_flags(fc) }, key, value)?;
+            Ok(0)
+        })
+    }
+
+    /// `reconfigure` (a remount): the parsed options become the mount's.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS only, with a live context of ours whose root is a
+    /// dentry of one of our super blocks.
+    unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
+        // SAFETY: As the VFS guarantees; the super block has its
+        // `SuperInfo` while it lives.
+        unsafe {
+            if let Some(info) = Self::super_info(bindings::msocket_fc_super(fc)) {
+                info.mount_flags
+                    .store(*Self::context_flags(fc), Ordering::Relaxed);
+            }
+        }
+        0
+    }
+
+    /// `show_options`: the mount's options in /proc/mounts.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS only, with a live `seq_file` and the root of one
+    /// of our super blocks.
+    unsafe extern "C" fn show_options(
+        m: *mut bindings::seq_file,
+        root: *mut bindings::dentry,
+    ) -> c_int {
+        // SAFETY: As the VFS guarantees.
+        unsafe {
+            let flags = Inode::from_ptr((*root).d_inode).mount_flags();
+            T::show_options(flags, SeqFile::from_raw(m));
+        }
         0
     }
 
@@ -451,12 +656,15 @@ impl<T: FileSystem> Callbacks<T> {
     /// Called by `get_tree_nodev` only, with a new super block of `T`.
     unsafe extern "C" fn fill_super(
         sb: *mut bindings::super_block,
-        _fc: *mut bindings::fs_context,
+        fc: *mut bindings::fs_context,
     ) -> c_int {
         from_result(|| {
+            // SAFETY: The context is ours (set up by `init_fs_context`).
+            let flags = *unsafe { Self::context_flags(fc) };
             let info = KBox::new(
                 SuperInfo {
                     next_ino: AtomicU64::new(1),
+                    mount_flags: AtomicU32::new(flags),
                 },
                 GFP_KERNEL,
             )?;
@@ -525,7 +733,7 @@ impl<T: FileSystem> Callbacks<T> {
                 && !private.is_null()
             {
                 (*inode).i_private = core::ptr::null_mut();
-                drop(T::Data::from_raw(private));
+                drop(T::Data::from_foreign(private));
             }
         }
     }
@@ -621,7 +829,7 @@ impl<T: FileSystem> Callbacks<T> {
                 let inode = new_inode::<T>((*dir).i_sb, dir, u32::from(mode))?;
                 // The inode owns the data from now on (dropped in
                 // `evict_inode`), before anyone can see it.
-                (*inode).i_private = data.into_raw();
+                (*inode).i_private = data.into_foreign();
                 Self::instantiate(dir, dentry, inode)?;
             }
             Ok(0)
@@ -652,6 +860,33 @@ impl<T: FileSystem> Callbacks<T> {
         }
     }
 
+    /// `setattr` of special files: `simple_setattr`, but a special file has
+    /// no contents, so a size other than 0 is refused (`EINVAL`), and a
+    /// truncation to 0 (`O_TRUNC`, `truncate(path, 0)`) changes only the
+    /// times, as for any empty file.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS only, on a live dentry of a special file of `T`,
+    /// with its inode locked.
+    unsafe extern "C" fn special_setattr(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        attr: *mut bindings::iattr,
+    ) -> c_int {
+        // SAFETY: The VFS passes a live `iattr`, which we copy: the
+        // caller's stays as it was.
+        let mut attr = unsafe { attr.read() };
+        if attr.ia_valid & bindings::MSOCKET_CONST_ATTR_SIZE != 0 {
+            if attr.ia_size != 0 {
+                return EINVAL.to_errno();
+            }
+            attr.ia_valid &= !bindings::MSOCKET_CONST_ATTR_SIZE;
+        }
+        // SAFETY: As the VFS guarantees; `attr` lives during the call.
+        unsafe { bindings::simple_setattr(idmap, dentry, &mut attr) }
+    }
+
     /// `unlocked_ioctl` of special files: [`FileSystem::ioctl`].
     ///
     /// # Safety
@@ -663,12 +898,16 @@ impl<T: FileSystem> Callbacks<T> {
         arg: c_ulong,
     ) -> c_long {
         // SAFETY: The VFS calls this on an open file of one of our special
-        // inodes, which keeps the inode (and its data) alive throughout.
-        let data = unsafe { T::Data::borrow((*(*file).f_inode).i_private) };
-        // SAFETY: The file is live during the call; an ioctl does not take
+        // inodes (only they have these file operations), which keeps the
+        // inode (and its data) alive throughout. An ioctl does not take
         // `fdget_pos`, and the VFS took no position lock for it.
-        let file = unsafe { File::from_raw_file(file) };
-        match T::ioctl(data, file, cmd, UserPtr::from_addr(arg)) {
+        let special = unsafe {
+            SpecialFile {
+                file: File::from_raw_file(file),
+                inode: SpecialInode::from_ptr((*file).f_inode),
+            }
+        };
+        match T::ioctl(&special, cmd, arg as usize) {
             Ok(ret) => ret as c_long,
             Err(err) => err.to_errno() as c_long,
         }

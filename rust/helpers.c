@@ -14,6 +14,7 @@
 #include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/nsproxy.h>
@@ -21,37 +22,96 @@
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <linux/slab.h>
 #include <linux/security.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 
 #include "helpers.h"
 
-struct net *msocket_get_net(struct net *net)
-{
-	return get_net(net);
-}
-
-void msocket_put_net(struct net *net)
-{
-	put_net(net);
-}
-
-/* A counted reference to the caller's network namespace. */
+/*
+ * The caller's network namespace, not counted: only the caller itself can
+ * change it (setns(2), unshare(2)), so it lives as long as the system call.
+ */
 struct net *msocket_current_net(void)
 {
-	return get_net(current->nsproxy->net_ns);
+	return current->nsproxy->net_ns;
 }
 
-/* The namespace id users see: the nsfs inode number, N in "net:[N]". */
+/*
+ * The namespace's 64-bit id: the one NS_GET_ID gives and listns(2) lists,
+ * never reused while the system runs (unlike the nsfs inode number).
+ */
 u64 msocket_net_ns_id(const struct net *net)
 {
-	return net->ns.inum;
+	return net->ns.ns_id;
 }
 
 /* Does the caller have @cap over the user namespace that owns @net? */
 bool msocket_net_capable(const struct net *net, int cap)
 {
 	return ns_capable(net->user_ns, cap);
+}
+
+/*
+ * A network namespace held the way an nsfs file or bind mount holds it: a
+ * counted (and, with CONFIG_NET_NS_REFCNT_TRACKER, tracked) reference, and
+ * a reference on the nsfs dentry, which keeps the nsfs inode and with it
+ * the namespace's active reference (7.x): the namespace stays visible to
+ * listns(2) and lsns and can be reopened by file handle, as one kept by
+ * `ip netns add` can. No mount is held: the nsfs file may come from a bind
+ * mount (/run/netns/NAME), which must stay free to unmount.
+ */
+struct msocket_netns {
+	struct net *net;
+	netns_tracker tracker;
+	struct dentry *nsfs;
+};
+
+/* The namespace of the nsfs fd @fd, held (see above): EBADF, EINVAL, ENOMEM. */
+struct msocket_netns *msocket_netns_from_fd(int fd)
+{
+	struct msocket_netns *held;
+	struct file *file;
+	struct net *net;
+
+	held = kmalloc(sizeof(*held), GFP_KERNEL);
+	if (!held)
+		return ERR_PTR(-ENOMEM);
+	file = fget(fd);
+	if (!file) {
+		kfree(held);
+		return ERR_PTR(-EBADF);
+	}
+	net = get_net_ns_by_fd(fd);
+	/* The fd may have been replaced meanwhile: the file must be @net's. */
+	if (!IS_ERR(net) && (file_inode(file)->i_sb->s_magic != NSFS_MAGIC ||
+			     file_inode(file)->i_private != &net->ns)) {
+		put_net(net);
+		net = ERR_PTR(-EINVAL);
+	}
+	if (IS_ERR(net)) {
+		fput(file);
+		kfree(held);
+		return ERR_CAST(net);
+	}
+	held->net = net;
+	netns_tracker_alloc(net, &held->tracker, GFP_KERNEL);
+	held->nsfs = dget(file->f_path.dentry);
+	fput(file);
+	return held;
+}
+
+void msocket_netns_free(struct msocket_netns *held)
+{
+	dput(held->nsfs);
+	put_net_track(held->net, &held->tracker);
+	kfree(held);
+}
+
+struct net *msocket_netns_net(const struct msocket_netns *held)
+{
+	return held->net;
 }
 
 static struct ns_common *msocket_get_ns(struct ns_common *ns)
@@ -63,6 +123,39 @@ static struct ns_common *msocket_get_ns(struct ns_common *ns)
 int msocket_open_net_ns(struct net *net)
 {
 	return open_related_ns(&net->ns, msocket_get_ns);
+}
+
+/*
+ * The key of the mount option @param and, for "key=value", its value
+ * (NULL for "key" alone): -EINVAL for any other kind of value (a file, a
+ * path or a binary blob, which fsconfig(2) can pass).
+ */
+int msocket_fs_param(const struct fs_parameter *param, const char **key,
+		     const char **value)
+{
+	*key = param->key;
+	switch (param->type) {
+	case fs_value_is_flag:
+		*value = NULL;
+		return 0;
+	case fs_value_is_string:
+		*value = param->string;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Where a file system keeps what it parses for @fc: fc->fs_private. */
+void **msocket_fc_private(struct fs_context *fc)
+{
+	return &fc->fs_private;
+}
+
+/* The super block a remount context @fc is for; NULL for a new mount. */
+struct super_block *msocket_fc_super(struct fs_context *fc)
+{
+	return fc->root ? fc->root->d_sb : NULL;
 }
 
 void msocket_fc_set_ops(struct fs_context *fc,
@@ -87,7 +180,7 @@ void msocket_inode_touch(struct inode *inode)
 }
 
 /*
- * mknodat(2) of an S_IFSOCK node at @dfd + @name (a user pointer), as
+ * mknodat(2) of an S_IFREG node at @dfd + @name (a user pointer), as
  * filename_mknodat() in fs/namei.c does it: the LSMs' path hook
  * (AppArmor, Landlock, TOMOYO), then vfs_mknod() with may_create's
  * checks and audit record, the umask and S_ISGID rules, SELinux's inode
@@ -106,7 +199,7 @@ int msocket_mknod_with_token(int dfd, const char __user *name, umode_t mode,
 	struct path path;
 	int error;
 
-	mode = S_IFSOCK | (mode & ~S_IFMT);
+	mode = S_IFREG | (mode & ~S_IFMT);
 retry:
 	dentry = start_creating_user_path(dfd, name, &path, lookup_flags);
 	if (IS_ERR(dentry))
@@ -156,8 +249,11 @@ static bool msocket_filldir(struct dir_context *ctx, const char *name,
 	struct msocket_readdir *rd = container_of(ctx, struct msocket_readdir, ctx);
 	bool more;
 
-	/* Stack files are S_IFSOCK inside; readdir must not say "socket". */
-	if (d_type == DT_SOCK)
+	/*
+	 * Stack files are S_IFREG inside; readdir must not say "regular
+	 * file" of them. A stackfs has no other regular files.
+	 */
+	if (d_type == DT_REG)
 		d_type = DT_UNKNOWN;
 	rd->caller->pos = ctx->pos;
 	more = rd->caller->actor(rd->caller, name, namelen, offset, ino, d_type);
@@ -226,4 +322,65 @@ bool msocket_net_is_current(const struct net *net)
 bool msocket_current_in_init_net(void)
 {
 	return net_eq(current->nsproxy->net_ns, &init_net);
+}
+
+/*
+ * Opens the stack file at @path for writing, for one msocket call, as
+ * openat(O_WRONLY) opens it once its lookup is done: may_open()'s
+ * permission check (MAY_WRITE | MAY_OPEN: the w bit, SELinux, Smack),
+ * then vfs_open() with the LSMs' file_open hook (AppArmor, Landlock,
+ * TOMOYO, SELinux), the write access a writer takes on its mount (EROFS
+ * on a read-only one) and fsnotify's events. The file is never installed
+ * in an fd table; fput() releases it.
+ */
+struct file *msocket_open_for_writing(const struct path *path)
+{
+	int err = inode_permission(mnt_idmap(path->mnt), d_inode(path->dentry),
+				   MAY_OPEN | MAY_WRITE);
+
+	if (err)
+		return ERR_PTR(err);
+	return kernel_file_open(path, O_WRONLY, current_cred());
+}
+
+/* msocket_open_for_writing() of the file @file is open on (O_PATH too). */
+struct file *msocket_reopen_for_writing(struct file *file)
+{
+	return msocket_open_for_writing(&file->f_path);
+}
+
+/* Was @file opened for writing? */
+bool msocket_file_writable(const struct file *file)
+{
+	return file->f_mode & FMODE_WRITE;
+}
+
+/*
+ * The family, type and protocol of the socket at fd @fd, which must be in
+ * the caller's own network namespace: 0, -EBADF, -ENOTSOCK, or -EXDEV for
+ * a socket of another namespace.
+ */
+int msocket_socket_kind(int fd, int *family, int *type, int *protocol)
+{
+	struct socket *sock;
+	int err;
+
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return err;
+	err = -ENOTSOCK;
+	if (sock->sk) {
+		*family = sock->sk->sk_family;
+		*type = sock->type;
+		*protocol = sock->sk->sk_protocol;
+		err = net_eq(sock_net(sock->sk), current->nsproxy->net_ns) ? 0 : -EXDEV;
+	}
+	sockfd_put(sock);
+	return err;
+}
+
+/* The protocol @sock was given (sk_protocol: 0 resolved to the default). */
+int msocket_socket_protocol(const struct socket *sock)
+{
+	return sock->sk ? sock->sk->sk_protocol : -1;
 }

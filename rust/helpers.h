@@ -20,13 +20,22 @@ struct fs_context;
 struct fs_context_operations;
 struct file_system_type;
 
-struct net *msocket_get_net(struct net *net);
-void msocket_put_net(struct net *net);
+struct msocket_netns;
+
+struct msocket_netns *msocket_netns_from_fd(int fd);
+void msocket_netns_free(struct msocket_netns *held);
+struct net *msocket_netns_net(const struct msocket_netns *held);
 struct net *msocket_current_net(void);
 u64 msocket_net_ns_id(const struct net *net);
 int msocket_open_net_ns(struct net *net);
 bool msocket_net_capable(const struct net *net, int cap);
 
+struct fs_parameter;
+int msocket_fs_param(const struct fs_parameter *param, const char **key,
+		     const char **value);
+struct super_block;
+void **msocket_fc_private(struct fs_context *fc);
+struct super_block *msocket_fc_super(struct fs_context *fc);
 void msocket_fc_set_ops(struct fs_context *fc,
 			const struct fs_context_operations *ops);
 void msocket_d_make_persistent(struct dentry *dentry, struct inode *inode);
@@ -38,6 +47,14 @@ int msocket_inode_init_security(struct inode *inode, struct inode *dir,
 int msocket_dcache_readdir(struct file *file, struct dir_context *ctx);
 
 struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
+struct path;
+struct file *msocket_open_for_writing(const struct path *path);
+struct file *msocket_reopen_for_writing(struct file *file);
+bool msocket_file_writable(const struct file *file);
+
+struct socket;
+int msocket_socket_kind(int fd, int *family, int *type, int *protocol);
+int msocket_socket_protocol(const struct socket *sock);
 
 bool msocket_current_has_seccomp(void);
 bool msocket_net_is_current(const struct net *net);

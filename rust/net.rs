@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Network namespaces (`struct net`), reference-counted.
+//! Network namespaces (`struct net`).
 //!
 //! Upstream's `kernel::net` has no network namespace type yet.
 //!
 //! A [`Net`] is only ever seen behind a reference: `&Net` while someone
-//! else holds it alive, [`ARef<Net>`] for a counted reference of our own
-//! (`get_net`/`put_net`), the way `kernel::task::Task` wraps a task.
+//! else holds it alive: the caller's own ([`Net::with_current`]), or one an
+//! [`ActiveNet`] holds for a stack file, the way an nsfs bind mount holds
+//! its namespace.
 
 use super::bindings;
-use core::ptr::NonNull;
+use core::{ffi::c_void, mem::ManuallyDrop, ptr::NonNull};
 use kernel::{
     error::{from_err_ptr, Result},
     ffi::c_int,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
+    types::{ForeignOwnable, Opaque},
 };
 
 /// A network namespace: one network stack of the kernel.
@@ -34,48 +34,26 @@ unsafe impl Send for Net {}
 // the kernel allows from any thread.
 unsafe impl Sync for Net {}
 
-// SAFETY: `get_net` and `put_net` are the namespace's reference counting;
-// the namespace is freed only once the count drops to zero.
-unsafe impl AlwaysRefCounted for Net {
-    fn inc_ref(&self) {
-        // SAFETY: By the type invariant the namespace is alive.
-        unsafe { bindings::msocket_get_net(self.as_ptr()) };
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller owns a reference to give back.
-        unsafe { bindings::msocket_put_net(obj.cast().as_ptr()) };
-    }
-}
-
 impl Net {
     /// The raw `struct net` pointer.
     pub(crate) fn as_ptr(&self) -> *mut bindings::net {
         self.0.get()
     }
 
-    /// The caller's own network namespace.
-    pub(crate) fn current() -> ARef<Net> {
-        // SAFETY: `msocket_current_net` returns a counted reference to the
-        // live namespace of the current task.
-        let ptr = unsafe { bindings::msocket_current_net() };
-        // SAFETY: The reference is ours to own; `ptr` is never null.
-        unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast())) }
+    /// Runs `f` on the caller's own network namespace, borrowed, as the
+    /// kernel's own code uses `current->nsproxy->net_ns`: only the caller
+    /// itself can change its namespace (setns(2), unshare(2)), which it
+    /// cannot do during this system call, so the borrow is valid for `f`.
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Net) -> R) -> R {
+        // SAFETY: The caller's namespace is alive while it is the caller's
+        // (see above), which it stays during `f`; `f` cannot keep the
+        // borrow beyond its own return.
+        let net = unsafe { &*bindings::msocket_current_net().cast::<Net>() };
+        f(net)
     }
 
-    /// The network namespace of an nsfs file descriptor (`/proc/PID/ns/net`,
-    /// `/run/netns/NAME`): `EBADF` for a bad fd, `EINVAL` for an fd that is
-    /// not a network namespace.
-    pub(crate) fn from_nsfs_fd(fd: i32) -> Result<ARef<Net>> {
-        // SAFETY: `get_net_ns_by_fd` accepts any fd number and returns a
-        // counted reference or an error pointer.
-        let ptr = from_err_ptr(unsafe { bindings::get_net_ns_by_fd(fd) })?;
-        // SAFETY: On success the reference is ours; `ptr` is not null.
-        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast())) })
-    }
-
-    /// The namespace id users see: the inode number of its nsfs file, the
-    /// `N` of `net:[N]` in `/proc/PID/ns/net` and `lsns`.
+    /// The namespace's 64-bit id: the one `NS_GET_ID` gives for its nsfs
+    /// files and listns(2) lists, never reused while the system runs.
     pub(crate) fn id(&self) -> u64 {
         // SAFETY: By the type invariant the namespace is alive.
         unsafe { bindings::msocket_net_ns_id(self.as_ptr()) }
@@ -108,5 +86,92 @@ impl Net {
         let fd = unsafe { bindings::msocket_open_net_ns(self.as_ptr()) };
         kernel::error::to_result(fd)?;
         Ok(fd)
+    }
+}
+
+/// A network namespace held the way an nsfs file or an `ip netns add` bind
+/// mount holds it: a counted reference (tracked, with
+/// `CONFIG_NET_NS_REFCNT_TRACKER`) and a reference on its nsfs dentry,
+/// which keeps the namespace *active* (Linux 7.x): listed by listns(2) and
+/// lsns, reopenable by nsfs file handle. No mount is held, so the bind
+/// mount it may come from stays free to unmount.
+///
+/// # Invariants
+///
+/// The pointer is a `struct msocket_netns` from `msocket_netns_from_fd`,
+/// owned by this value and freed when it drops.
+pub(crate) struct ActiveNet(NonNull<bindings::msocket_netns>);
+
+// SAFETY: The held references may be dropped from any thread.
+unsafe impl Send for ActiveNet {}
+
+// SAFETY: Shared access only reads the namespace pointer, which never
+// changes.
+unsafe impl Sync for ActiveNet {}
+
+impl ActiveNet {
+    /// The network namespace of an nsfs file descriptor (`/proc/PID/ns/net`,
+    /// `/run/netns/NAME`), held: `EBADF` for a bad fd, `EINVAL` for an fd
+    /// that is not a network namespace, `ENOMEM`.
+    pub(crate) fn from_nsfs_fd(fd: i32) -> Result<ActiveNet> {
+        // SAFETY: Any fd number is accepted; the result is a new object
+        // that we own, or an error pointer.
+        let ptr = from_err_ptr(unsafe { bindings::msocket_netns_from_fd(fd) })?;
+        // INVARIANT: As the helper returned it.
+        // SAFETY: Not null on success.
+        Ok(ActiveNet(unsafe { NonNull::new_unchecked(ptr) }))
+    }
+
+    /// The namespace.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: The object is ours (type invariant) and holds a counted
+        // reference on the namespace while it lives.
+        unsafe { Self::net_of(self.0.as_ptr()) }
+    }
+
+    /// # Safety
+    ///
+    /// `held` is a live `struct msocket_netns` that outlives `'a`.
+    unsafe fn net_of<'a>(held: *const bindings::msocket_netns) -> &'a Net {
+        // SAFETY: As the caller guarantees; the namespace pointer is set at
+        // creation and never changes, and is counted until the free.
+        unsafe { &*bindings::msocket_netns_net(held).cast::<Net>() }
+    }
+}
+
+impl Drop for ActiveNet {
+    fn drop(&mut self) {
+        // SAFETY: Ours (type invariant), never used again.
+        unsafe { bindings::msocket_netns_free(self.0.as_ptr()) };
+    }
+}
+
+// SAFETY: `into_foreign` returns the non-null pointer of the C object,
+// aligned for it; `from_foreign` takes it back once; borrows read only the
+// namespace pointer while the object is alive.
+unsafe impl ForeignOwnable for ActiveNet {
+    const FOREIGN_ALIGN: usize = core::mem::align_of::<bindings::msocket_netns>();
+    type Borrowed<'a> = &'a Net;
+    type BorrowedMut<'a> = &'a Net;
+
+    fn into_foreign(self) -> *mut c_void {
+        ManuallyDrop::new(self).0.as_ptr().cast()
+    }
+
+    unsafe fn from_foreign(ptr: *mut c_void) -> Self {
+        // INVARIANT: The caller gives back the object `into_foreign` gave
+        // up, once.
+        // SAFETY: Not null: it came from `into_foreign`.
+        ActiveNet(unsafe { NonNull::new_unchecked(ptr.cast()) })
+    }
+
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> &'a Net {
+        // SAFETY: The caller guarantees the object lives for `'a`.
+        unsafe { Self::net_of(ptr.cast()) }
+    }
+
+    unsafe fn borrow_mut<'a>(ptr: *mut c_void) -> &'a Net {
+        // SAFETY: As for `borrow`.
+        unsafe { Self::net_of(ptr.cast()) }
     }
 }

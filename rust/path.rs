@@ -5,8 +5,14 @@
 //! Upstream's `kernel` crate has no path lookup yet.
 
 use super::{bindings, fs::Inode};
-use core::mem::MaybeUninit;
-use kernel::{error::to_result, prelude::*, uaccess::UserPtr};
+use core::{mem::MaybeUninit, ptr::NonNull};
+use kernel::{
+    error::{from_err_ptr, to_result},
+    fs::File,
+    prelude::*,
+    sync::aref::ARef,
+    uaccess::UserPtr,
+};
 
 /// A looked-up path: a mount and a positive dentry, both held.
 ///
@@ -30,6 +36,23 @@ impl Path {
         // INVARIANT: Success means a held, positive path.
         // SAFETY: Filled by `user_path_at`.
         Ok(Path(unsafe { path.assume_init() }))
+    }
+
+    /// Opens the file at the path for writing, as openat(O_WRONLY) does
+    /// once its lookup is done: the permission check (`MAY_WRITE |
+    /// MAY_OPEN`), the LSMs' `file_open` hook (AppArmor, Landlock, TOMOYO,
+    /// SELinux), write access to the mount, fsnotify's events. The file is
+    /// the caller's until dropped; it is never installed in an fd table.
+    ///
+    /// Errors: `EACCES`, `EPERM` (an LSM), `EROFS` (a read-only mount),
+    /// `ETXTBSY`, `ENOMEM`, `ENFILE`.
+    pub(crate) fn open_for_writing(&self) -> Result<ARef<File>> {
+        // SAFETY: The path is held (type invariant); the helper takes its
+        // own references for the new file.
+        let file = from_err_ptr(unsafe { bindings::msocket_open_for_writing(&self.0) })?;
+        // SAFETY: A new file with one reference, now ours, never installed
+        // in an fd table, so no `fdget_pos` can be active on it.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 
     /// The inode the path leads to.

@@ -57,6 +57,13 @@ impl Socket {
         }
     }
 
+    /// The protocol the socket was made with, as `SO_PROTOCOL` reads it
+    /// (a protocol of 0 resolved to the family's default).
+    pub(crate) fn protocol(&self) -> i32 {
+        // SAFETY: We own the socket (type invariant).
+        unsafe { bindings::msocket_socket_protocol(self.0.as_ptr()) }
+    }
+
     /// Gives the socket a file and installs it in the caller's fd table;
     /// `flags` may hold `O_CLOEXEC` and `O_NONBLOCK`. Returns the fd.
     pub(crate) fn install(self, flags: u32) -> Result<i32> {
@@ -82,5 +89,32 @@ impl Drop for Socket {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we own the socket.
         unsafe { bindings::sock_release(self.0.as_ptr()) };
+    }
+}
+
+/// What kind of socket a socket of the caller is: its family, type and
+/// protocol, as `SO_DOMAIN`, `SO_TYPE` and `SO_PROTOCOL` read them.
+pub(crate) struct SocketKind {
+    pub(crate) family: i32,
+    pub(crate) ty: i32,
+    pub(crate) protocol: i32,
+}
+
+impl SocketKind {
+    /// The kind of the socket at `fd`, which must be in the caller's own
+    /// network namespace: `EBADF`, `ENOTSOCK`, or `EXDEV` for a socket of
+    /// another namespace.
+    pub(crate) fn of_fd(fd: i32) -> Result<SocketKind> {
+        let (mut family, mut ty, mut protocol) = (0, 0, 0);
+        // SAFETY: Any fd number is accepted; the helper fills the three
+        // integers on success.
+        to_result(unsafe {
+            bindings::msocket_socket_kind(fd, &mut family, &mut ty, &mut protocol)
+        })?;
+        Ok(SocketKind {
+            family,
+            ty,
+            protocol,
+        })
     }
 }

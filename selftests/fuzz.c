@@ -25,12 +25,28 @@
  *                     20000), MSOCKET_FUZZ_SECONDS (default 60),
  *                     MSOCKET_FUZZ_SEED (default 1); `make stress` runs
  *                     1,000,000
+ *   random_fd_interfaces
+ *                     stack fds of four kinds (O_RDONLY, O_WRONLY, O_PATH,
+ *                     O_RDONLY of another stackfs) thrown at random at the
+ *                     core interfaces that take any fd: SCM_RIGHTS (also
+ *                     in cycles the unix garbage collector must free),
+ *                     mq_notify(SIGEV_THREAD), epoll_ctl, splice and tee,
+ *                     copy_file_range, leases, io_uring fixed files, the
+ *                     socket calls; each answer predicted exactly
+ *                     (selftests/foreign_fd.c names the kernel functions
+ *                     that decide them). MSOCKET_FUZZ_FD_CALLS (default
+ *                     5000), MSOCKET_FUZZ_SECONDS, MSOCKET_FUZZ_SEED
  */
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 
+#include "io_uring_raw.h"
 #include "msocket_test.h"
 #include "kselftest_harness.h"
 
@@ -492,6 +508,11 @@ static void expect_call(struct _test_data_fuzz *self, const struct fd_kind *t,
 		allow_set(x, netns_fd_errnos);
 		x->stack_ns = t->ns;
 		x->why = "NETNS_FD";
+#ifdef STACKFS_IOC_SOCKET
+	} else if (cmd == STACKFS_IOC_SOCKET && t->kind == K_STACK) {
+		/* A one-bit near miss of NETNS_FD; the fuzzer's stacks are O_RDONLY. */
+		must_fail(x, EBADF, "STACKFS_IOC_SOCKET needs a file open for writing");
+#endif
 	} else if (cmd == STACKFS_IOC_NETNS_ID && t->kind == K_STACK) {
 		if (readable(self, arg, sizeof(uint64_t), 1)) {
 			x->may_succeed = 1;
@@ -1166,6 +1187,513 @@ TEST_F(fuzz, random_ioctls)
 	EXPECT_LE(calls < 1000 ? calls : 1000, done);
 	EXPECT_LT(0, self->sockets);
 	EXPECT_LT(0, self->made);
+}
+
+/*
+ * random_fd_interfaces: the four kinds of stack fds, and what each may do
+ * (a stack file is an empty S_IFREG inside, with ioctl as its only file
+ * operation; foreign_fd.c has the kernel functions behind each answer).
+ */
+enum sfd_kind { SFD_RDONLY, SFD_WRONLY, SFD_PATH, SFD_OTHER, SFD_KINDS, SFD_MEMFD = SFD_KINDS };
+
+static const char *const sfd_names[] = {
+	"stack O_RDONLY", "stack O_WRONLY", "stack O_PATH", "other stackfs's stack O_RDONLY",
+	"memfd",
+};
+
+enum fd_iface { IF_SCM, IF_MQ, IF_EPOLL, IF_SPLICE, IF_COPY, IF_LEASE, IF_URING, IF_SOCKET, IF_N };
+
+/* The kernel's SPLICE_F_ALL: the flags splice(2) and tee(2) take. */
+#define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
+
+static const char *const iface_names[] = {
+	"SCM_RIGHTS", "mq_notify", "epoll_ctl", "splice/tee", "copy_file_range",
+	"leases", "io_uring", "socket calls",
+};
+
+struct fd_fuzz {
+	int fd[SFD_KINDS + 1];		/* the stack fds, then the memfd */
+	struct stat st[SFD_KINDS];
+	int pipe[2];			/* a few bytes in it, never full */
+	int ep, mq, w[2];		/* epoll; a message queue or -1; the GC witness */
+	struct ring ring;		/* fd -1 without io_uring */
+	long calls[IF_N], errnos[IF_N], bad, cycles;
+};
+
+static bool sfd_reads(int k)
+{
+	return k == SFD_RDONLY || k == SFD_OTHER || k == SFD_MEMFD;
+}
+
+static bool sfd_writes(int k)
+{
+	return k == SFD_WRONLY || k == SFD_MEMFD;
+}
+
+/* The super block of kind @k: the first stackfs, the second, tmpfs. */
+static int sfd_sb(int k)
+{
+	return k == SFD_OTHER ? 1 : k == SFD_MEMFD ? 2 : 0;
+}
+
+/* One answer: @got (a return value, or -errno) must be @want. */
+static void fd_judge(struct __test_metadata *_metadata, struct fd_fuzz *f, int iface,
+		     const char *what, int kind, long got, long want)
+{
+	f->calls[iface]++;
+	if (got < 0)
+		f->errnos[iface]++;
+	if (got == want)
+		return;
+	if (f->bad++ < 30)
+		TH_LOG("%s: %s on %s: %ld (%s), expected %ld (%s)", iface_names[iface], what,
+		       sfd_names[kind], got, got < 0 ? strerror(-got) : "",
+		       want, want < 0 ? strerror(-want) : "");
+}
+
+/* A call's answer as fd_judge takes it. */
+static long answer(long ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+static ssize_t fuzz_send_fds(int sock, const int *fds, int n)
+{
+	char buf[CMSG_SPACE(8 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
+	return sendmsg(sock, &msg, MSG_DONTWAIT);
+}
+
+/* Receives what fuzz_send_fds sent: how many fds, into @fds. */
+static int fuzz_recv_fds(int sock, int *fds, int max)
+{
+	char buf[CMSG_SPACE(8 * sizeof(int))] = { 0 }, byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = CMSG_SPACE(max * sizeof(int)),
+	};
+	struct cmsghdr *cmsg;
+	int n;
+
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	memcpy(fds, CMSG_DATA(cmsg), n * sizeof(int));
+	return n;
+}
+
+/* Stack fds in flight and back, or in a cycle of a pair's own ends. */
+static void fd_fuzz_scm(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	int n = 1 + rnd_below(3), kinds[3], fds[5], got[8], sv[2], i, r;
+	struct stat st;
+
+	if (socketpair(AF_UNIX, types[rnd_below(3)] | SOCK_CLOEXEC, 0, sv)) {
+		fd_judge(_metadata, f, IF_SCM, "socketpair", 0, -errno, 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		kinds[i] = rnd_below(SFD_KINDS);
+		fds[i] = f->fd[kinds[i]];
+	}
+	if (rnd_below(4) == 0) {
+		/* The pair's ends and the witness in flight in each other. */
+		fds[n] = sv[1];
+		fds[n + 1] = f->w[0];
+		fd_judge(_metadata, f, IF_SCM, "sendmsg (cycle)", kinds[0],
+			 answer(fuzz_send_fds(sv[0], fds, n + 2)), 1);
+		fds[n] = sv[0];
+		fd_judge(_metadata, f, IF_SCM, "sendmsg (cycle)", kinds[0],
+			 answer(fuzz_send_fds(sv[1], fds, n + 2)), 1);
+		f->cycles++;
+	} else {
+		fd_judge(_metadata, f, IF_SCM, "sendmsg", kinds[0],
+			 answer(fuzz_send_fds(sv[0], fds, n)), 1);
+		r = fuzz_recv_fds(sv[1], got, ARRAY_SIZE(got));
+		fd_judge(_metadata, f, IF_SCM, "recvmsg", kinds[0], r < 0 ? -errno : r, n);
+		for (i = 0; i < r; i++) {
+			bool same = i < n && fstat(got[i], &st) == 0 &&
+				    st.st_ino == f->st[kinds[i]].st_ino &&
+				    st.st_dev == f->st[kinds[i]].st_dev &&
+				    (fcntl(got[i], F_GETFL) & (O_ACCMODE | O_PATH)) ==
+				    (fcntl(fds[i], F_GETFL) & (O_ACCMODE | O_PATH));
+
+			fd_judge(_metadata, f, IF_SCM, "the fd received", kinds[i < n ? i : 0],
+				 same, 1);
+			close(got[i]);
+		}
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void fd_fuzz_mq(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	char cookie[32] = { 0 };
+	int k = rnd_below(SFD_KINDS + 1);
+	struct sigevent sev;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD;
+	sev.sigev_signo = f->fd[k];
+	sev.sigev_value.sival_ptr = cookie;
+	/* netlink_getsockbyfd(): fdget, then S_ISSOCK. */
+	fd_judge(_metadata, f, IF_MQ, "SIGEV_THREAD", k,
+		 answer(syscall(SYS_mq_notify, f->mq, &sev)),
+		 k == SFD_PATH ? -EBADF : -ENOTSOCK);
+}
+
+static void fd_fuzz_epoll(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	static const int ops[] = { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL };
+	struct epoll_event ev = { .events = rnd() };
+	int k = rnd_below(SFD_KINDS + 1);
+
+	/* do_epoll_ctl_file(): !file_can_poll() before anything else. */
+	fd_judge(_metadata, f, IF_EPOLL, "epoll_ctl", k,
+		 answer(epoll_ctl(f->ep, ops[rnd_below(3)], f->fd[k], &ev)),
+		 k == SFD_PATH ? -EBADF : -EPERM);
+}
+
+static void fd_fuzz_splice(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	size_t len = rnd_below(8) ? 1 + rnd_below(65536) : 0;
+	unsigned int flags = rnd_below(8) ? rnd_below(SPLICE_FLAGS + 1) : 1U << rnd_below(32);
+	int k = rnd_below(SFD_KINDS), fd = f->fd[k], how = rnd_below(4);
+	loff_t off = rnd_below(2) ? 0 : (loff_t)rnd();
+	loff_t *poff = rnd_below(2) ? &off : NULL;
+	long want;
+
+	flags |= SPLICE_F_NONBLOCK;	/* the pipe never blocks us */
+	if (how < 2 && !len)
+		want = 0;		/* splice(): nothing to do */
+	else if (flags & ~SPLICE_FLAGS)
+		want = -EINVAL;
+	else if (how >= 2 && !len)
+		want = 0;		/* tee() checks the flags first */
+	else if (k == SFD_PATH)
+		want = -EBADF;
+	else if (how % 2 == 0)		/* into the stack file: needs FMODE_WRITE */
+		want = sfd_writes(k) ? -EINVAL : -EBADF;
+	else				/* out of it: needs FMODE_READ */
+		want = sfd_reads(k) ? -EINVAL : -EBADF;
+	switch (how) {
+	case 0:
+		fd_judge(_metadata, f, IF_SPLICE, "splice pipe -> stack", k,
+			 answer(splice(f->pipe[0], NULL, fd, poff, len, flags)), want);
+		break;
+	case 1:
+		fd_judge(_metadata, f, IF_SPLICE, "splice stack -> pipe", k,
+			 answer(splice(fd, poff, f->pipe[1], NULL, len, flags)), want);
+		break;
+	case 2:
+		fd_judge(_metadata, f, IF_SPLICE, "tee pipe -> stack", k,
+			 answer(tee(f->pipe[0], fd, len, flags)), want);
+		break;
+	default:
+		fd_judge(_metadata, f, IF_SPLICE, "tee stack -> pipe", k,
+			 answer(tee(fd, f->pipe[1], len, flags)), want);
+	}
+}
+
+static void fd_fuzz_copy(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	int in, out;
+	unsigned int flags = rnd_below(8) ? 0 : (uint32_t)rnd() | 1;
+	size_t len = rnd_below(4) ? rnd_below(8192) : rnd();
+	long want;
+
+	do {
+		in = rnd_below(SFD_KINDS + 1);
+		out = rnd_below(SFD_KINDS + 1);
+	} while (in == SFD_MEMFD && out == SFD_MEMFD);
+	if (in == SFD_PATH || out == SFD_PATH)
+		want = -EBADF;		/* the syscall's fdgets */
+	else if (flags)
+		want = -EINVAL;
+	else if (!sfd_reads(in) || !sfd_writes(out))
+		want = -EBADF;		/* generic_file_rw_checks() */
+	else if (sfd_sb(in) != sfd_sb(out))
+		want = -EXDEV;		/* generic_copy_file_checks() */
+	else
+		want = 0;		/* the same empty stack file: nothing to copy */
+	fd_judge(_metadata, f, IF_COPY, "copy_file_range", in == SFD_MEMFD ? out : in,
+		 answer(copy_file_range(f->fd[in], NULL, f->fd[out], NULL, len, flags)), want);
+}
+
+static void fd_fuzz_lease(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	static const int args[] = { F_RDLCK, F_WRLCK, F_UNLCK };
+	int k = rnd_below(SFD_KINDS), arg = rnd_below(4) ? args[rnd_below(3)] : (int)rnd();
+
+	if (rnd_below(4) == 0) {
+		fd_judge(_metadata, f, IF_LEASE, "F_GETLEASE", k,
+			 answer(fcntl(f->fd[k], F_GETLEASE)), k == SFD_PATH ? -EBADF : F_UNLCK);
+		return;
+	}
+	/* check_fcntl_cmd() for O_PATH; kernel_setlease(): no ->setlease (root owns the leases). */
+	fd_judge(_metadata, f, IF_LEASE, "F_SETLEASE", k,
+		 answer(fcntl(f->fd[k], F_SETLEASE, arg)), k == SFD_PATH ? -EBADF : -EINVAL);
+}
+
+static void fd_fuzz_uring(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	static const int ops[] = {
+		IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC, IORING_OP_FALLOCATE,
+		IORING_OP_URING_CMD, IORING_OP_FADVISE, IORING_OP_SYNC_FILE_RANGE,
+	};
+	int n = 1 + rnd_below(4), kinds[4], fds[4], i, k, op, path = 0;
+	struct io_uring_sqe sqe;
+	char buf[16];
+	long want;
+
+	for (i = 0; i < n; i++) {
+		kinds[i] = rnd_below(SFD_KINDS);
+		fds[i] = f->fd[kinds[i]];
+		path |= kinds[i] == SFD_PATH;
+	}
+	/* io_sqe_files_register(): fget, EBADF for O_PATH. */
+	fd_judge(_metadata, f, IF_URING, "IORING_REGISTER_FILES", kinds[0],
+		 answer(ring_register(&f->ring, IORING_REGISTER_FILES, fds, n)),
+		 path ? -EBADF : 0);
+	if (path)
+		return;
+	i = rnd_below(n);
+	k = kinds[i];
+	op = ops[rnd_below(ARRAY_SIZE(ops))];
+	sqe = fixed_sqe(op, i);
+	switch (op) {
+	case IORING_OP_READ:
+		sqe.addr = (uintptr_t)buf;
+		sqe.len = sizeof(buf);
+		want = sfd_reads(k) ? -EINVAL : -EBADF;
+		break;
+	case IORING_OP_WRITE:
+		sqe.addr = (uintptr_t)buf;
+		sqe.len = sizeof(buf);
+		want = sfd_writes(k) ? -EINVAL : -EBADF;
+		break;
+	case IORING_OP_FSYNC:
+		want = -EINVAL;
+		break;
+	case IORING_OP_FALLOCATE:
+		sqe.addr = 1 + rnd_below(1 << 20);
+		want = sfd_writes(k) ? -EOPNOTSUPP : -EBADF;
+		break;
+	case IORING_OP_URING_CMD:
+		want = -EOPNOTSUPP;
+		break;
+	default:
+		want = 0;	/* fadvise, sync_file_range: nothing to do */
+	}
+	fd_judge(_metadata, f, IF_URING, "an operation on a fixed file", k,
+		 ring_run(&f->ring, &sqe), want);
+	fd_judge(_metadata, f, IF_URING, "IORING_UNREGISTER_FILES", k,
+		 answer(ring_register(&f->ring, IORING_UNREGISTER_FILES, NULL, 0)), 0);
+}
+
+static void fd_fuzz_socket(struct __test_metadata *_metadata, struct fd_fuzz *f)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	struct iovec iov = { .iov_base = &sin, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = msg };
+	int k = rnd_below(SFD_KINDS + 1), fd = f->fd[k], v = 1;
+	const char *what;
+	long ret;
+
+	switch (rnd_below(15)) {
+	case 0:
+		what = "bind";
+		ret = bind(fd, (void *)&sin, len);
+		break;
+	case 1:
+		what = "connect";
+		ret = connect(fd, (void *)&sin, len);
+		break;
+	case 2:
+		what = "listen";
+		ret = listen(fd, 1);
+		break;
+	case 3:
+		what = "accept4";
+		ret = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		break;
+	case 4:
+		what = "getsockopt";
+		ret = getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len);
+		break;
+	case 5:
+		what = "setsockopt";
+		ret = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, 4);
+		break;
+	case 6:
+		what = "getsockname";
+		ret = getsockname(fd, (void *)&sin, &len);
+		break;
+	case 7:
+		what = "getpeername";
+		ret = getpeername(fd, (void *)&sin, &len);
+		break;
+	case 8:
+		what = "sendmsg";
+		ret = sendmsg(fd, &msg, MSG_DONTWAIT);
+		break;
+	case 9:
+		what = "recvmsg";
+		ret = recvmsg(fd, &msg, MSG_DONTWAIT);
+		break;
+	case 10:
+		what = "sendto";
+		ret = sendto(fd, "x", 1, MSG_DONTWAIT, NULL, 0);
+		break;
+	case 11:
+		what = "recvfrom";
+		ret = recvfrom(fd, &v, 1, MSG_DONTWAIT, NULL, NULL);
+		break;
+	case 12:
+		what = "shutdown";
+		ret = shutdown(fd, SHUT_RDWR);
+		break;
+	case 13:
+		what = "sendmmsg";
+		ret = sendmmsg(fd, &mm, 1, MSG_DONTWAIT);
+		break;
+	default:
+		what = "recvmmsg";
+		ret = recvmmsg(fd, &mm, 1, MSG_DONTWAIT, NULL);
+		break;
+	}
+	/* net/socket.c: CLASS(fd), then sock_from_file(). */
+	fd_judge(_metadata, f, IF_SOCKET, what, k, answer(ret),
+		 k == SFD_PATH ? -EBADF : -ENOTSOCK);
+}
+
+TEST_F(fuzz, random_fd_interfaces)
+{
+	long calls = env_long("MSOCKET_FUZZ_FD_CALLS", 5000);
+	long seconds = env_long("MSOCKET_FUZZ_SECONDS", 60);
+	time_t end = time(NULL) + seconds;
+	int fds_before = count_fds(), i, t[2];
+	char name[32];
+	struct pollfd pfd;
+	struct fd_fuzz f;
+	long done;
+	char c;
+
+	memset(&f, 0, sizeof(f));
+	f.fd[SFD_RDONLY] = open(self->stack, O_RDONLY | O_CLOEXEC);
+	f.fd[SFD_WRONLY] = open(self->stack, O_WRONLY | O_CLOEXEC);
+	f.fd[SFD_PATH] = open(self->stack, O_PATH | O_CLOEXEC);
+	f.fd[SFD_OTHER] = open(self->other, O_RDONLY | O_CLOEXEC);
+	f.fd[SFD_MEMFD] = memfd_create("fuzz", MFD_CLOEXEC);
+	for (i = 0; i <= SFD_KINDS; i++)
+		ASSERT_LE(0, f.fd[i]) TH_LOG("fd kind %d: %s", i, strerror(errno));
+	for (i = 0; i < SFD_KINDS; i++) {
+		ASSERT_EQ(0, fstat(f.fd[i], &f.st[i]));
+		ASSERT_TRUE(S_ISSTACK(f.st[i].st_mode));
+	}
+	ASSERT_EQ(5, pwrite(f.fd[SFD_MEMFD], "hello", 5, 0));
+	ASSERT_EQ(0, pipe2(f.pipe, O_CLOEXEC | O_NONBLOCK));
+	ASSERT_EQ(5, write(f.pipe[1], "hello", 5));
+	f.ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, f.ep);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f.w));
+	snprintf(name, sizeof(name), "fuzz.%d", getpid());
+	f.mq = syscall(SYS_mq_open, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, NULL);
+	if (f.mq < 0)
+		printf("# random_fd_interfaces: no mq_notify: mq_open: %s\n", strerror(errno));
+	else
+		syscall(SYS_mq_unlink, name);
+	if (ring_init(&f.ring)) {
+		printf("# random_fd_interfaces: no io_uring: %s\n", strerror(errno));
+		f.ring.fd = -1;
+	}
+
+	for (done = 0; done < calls && time(NULL) < end; done++) {
+		switch (rnd_below(IF_N)) {
+		case IF_SCM:
+			fd_fuzz_scm(_metadata, &f);
+			break;
+		case IF_MQ:
+			if (f.mq >= 0)
+				fd_fuzz_mq(_metadata, &f);
+			break;
+		case IF_EPOLL:
+			fd_fuzz_epoll(_metadata, &f);
+			break;
+		case IF_SPLICE:
+			fd_fuzz_splice(_metadata, &f);
+			break;
+		case IF_COPY:
+			fd_fuzz_copy(_metadata, &f);
+			break;
+		case IF_LEASE:
+			fd_fuzz_lease(_metadata, &f);
+			break;
+		case IF_URING:
+			if (f.ring.fd >= 0)
+				fd_fuzz_uring(_metadata, &f);
+			break;
+		default:
+			fd_fuzz_socket(_metadata, &f);
+			break;
+		}
+	}
+
+	/* The cycles hold the witness: once the collector freed them, EOF. */
+	close(f.w[0]);
+	pfd = (struct pollfd){ .fd = f.w[1], .events = POLLIN };
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, t));
+		EXPECT_EQ(1, fuzz_send_fds(t[0], &t[1], 1));
+		close(t[0]);
+		close(t[1]);
+		if (poll(&pfd, 1, 100) == 1)
+			break;
+	}
+	EXPECT_LT(i, 100) TH_LOG("the unix garbage collector did not free the cycles in 10 s");
+	EXPECT_EQ(0, read(f.w[1], &c, 1));
+	close(f.w[1]);
+
+	for (i = 0; i < IF_N; i++)
+		printf("# random_fd_interfaces: %s: %ld calls, %ld errnos\n",
+		       iface_names[i], f.calls[i], f.errnos[i]);
+	printf("# random_fd_interfaces: seed %ld, %ld rounds, %ld cycles freed, %ld bad\n",
+	       env_long("MSOCKET_FUZZ_SEED", 1), done, f.cycles, f.bad);
+	EXPECT_EQ(0, f.bad);
+	EXPECT_LE(calls < 1000 ? calls : 1000, done);
+	for (i = 0; i < IF_N && done >= 1000; i++) {
+		if ((i == IF_MQ && f.mq < 0) || (i == IF_URING && f.ring.fd < 0))
+			continue;
+		EXPECT_LT(0, f.calls[i]) TH_LOG("%s never called", iface_names[i]);
+	}
+	for (i = 0; i <= SFD_KINDS; i++)
+		close(f.fd[i]);
+	close(f.pipe[0]);
+	close(f.pipe[1]);
+	close(f.ep);
+	if (f.mq >= 0)
+		close(f.mq);
+	if (f.ring.fd >= 0)
+		close(f.ring.fd);
+	EXPECT_EQ(fds_before, count_fds());
 }
 
 TEST_HARNESS_MAIN

@@ -25,9 +25,14 @@
 #include <unistd.h>
 
 #include <linux/msocket.h>
+#include <linux/nsfs.h>
 
 #ifndef SIOCGSKNS
 #define SIOCGSKNS 0x894C
+#endif
+/* linux/nsfs.h of 6.x+ (the host's headers may be older than the VM's kernel). */
+#ifndef NS_GET_ID
+#define NS_GET_ID _IOR(0xb7, 13, __u64)
 #endif
 
 #ifndef ARRAY_SIZE
@@ -144,23 +149,26 @@ static inline int mkstack(const char *path, int netns_fd, unsigned int mode)
 	return mkstack_at(AT_FDCWD, path, netns_fd, mode);
 }
 
-/* The nsfs inode number of a namespace fd: its id ("net:[N]"). */
+/* The 64-bit id of the namespace of an nsfs fd (NS_GET_ID), or 0. */
 static inline uint64_t ns_id_of_fd(int nsfd)
 {
-	struct stat st;
+	uint64_t id = 0;
 
-	if (fstat(nsfd, &st))
+	if (ioctl(nsfd, NS_GET_ID, &id))
 		return 0;
-	return st.st_ino;
+	return id;
 }
 
 static inline uint64_t ns_id_of_path(const char *path)
 {
-	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t id;
 
-	if (stat(path, &st))
+	if (fd < 0)
 		return 0;
-	return st.st_ino;
+	id = ns_id_of_fd(fd);
+	close(fd);
+	return id;
 }
 
 /* The id of the namespace a socket belongs to (SIOCGSKNS), or 0. */

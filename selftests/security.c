@@ -14,6 +14,7 @@
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +94,8 @@ static int allow_everything(void)
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
+static int drop_cap_net_admin(void);
+
 /* The call that returned @fd failed with @err. */
 static int refused_with(int fd, int err)
 {
@@ -169,6 +172,212 @@ TEST_F(sec, any_seccomp_filter_gets_eperm)
 TEST_F(sec, a_granted_user_under_seccomp_is_refused)
 {
 	EXPECT_EQ(0, run_as(TEST_UID, under_restrict_address_families, self->open_stack));
+}
+
+/*
+ * The seccomp filter of a systemd unit with SystemCallFilter=@system-service
+ * and RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6, as far as sockets go:
+ * socket(2) of any other family is EAFNOSUPPORT. (@system-service allows
+ * ioctl(2) and every other call msocket's path takes, so the rest of the
+ * filter is an allow-all here: it changes nothing for these calls.)
+ */
+static int system_service_filter(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(insns), .filter = insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* The cookie of the namespace of socket @fd (anyone may read it), or 0. */
+static uint64_t netns_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+	return cookie;
+}
+
+/* MSOCKET_IOC_SOCKET by path with a template socket. */
+static int msocket_like(const char *path, int domain, int type, int protocol, int template)
+{
+	struct msocket_args args = {
+		.size = MSOCKET_ARGS_SIZE_VER2,
+		.flags = MSOCKET_TEMPLATE,
+		.dirfd = AT_FDCWD,
+		.domain = domain,
+		.type = type,
+		.protocol = protocol,
+		.path = (uintptr_t)path,
+		.template_fd = template,
+	};
+
+	return ioctl(msocket_dev(), MSOCKET_IOC_SOCKET, &args);
+}
+
+struct template_case {
+	const char *refusing;	/* a stack on a default mount */
+	const char *opted;	/* a stack on a seccomp=template mount */
+	uint64_t opted_id;
+};
+
+static int under_system_service_filter(void *arg)
+{
+	const struct template_case *c = arg;
+	int inet, dgram, s;
+
+	if (system_service_filter())
+		return 1;
+	/* The filter itself works. */
+	if (!refused_with(socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT))
+		return 2;
+	inet = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	dgram = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (inet < 0 || dgram < 0)
+		return 3;
+	/* By default, refused, template or not. */
+	if (!refused_with(sys_msocket(c->refusing, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 4;
+	if (!refused_with(msocket_like(c->refusing, AF_INET, SOCK_STREAM, 0, inet), EPERM))
+		return 5;
+	/* Opted in: without a template still refused; with one, a socket there. */
+	if (!refused_with(sys_msocket(c->opted, AF_INET, SOCK_STREAM, 0), EPERM))
+		return 6;
+	s = msocket_like(c->opted, AF_INET, SOCK_STREAM, 0, inet);
+	if (s < 0)
+		return 7;
+	/* SIOCGSKNS needs CAP_NET_ADMIN: the cookie tells the stack apart. */
+	if (geteuid() == 0 ? socket_ns_id(s) != c->opted_id
+			   : netns_cookie(s) == netns_cookie(inet))
+		return 15;
+	close(s);
+	/* The protocol is compared once resolved: 0 is TCP here. */
+	s = msocket_like(c->opted, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP, inet);
+	if (!works(s))
+		return 8;
+	/* Unlike the template: another type, another family, another protocol. */
+	if (!refused_with(msocket_like(c->opted, AF_INET, SOCK_STREAM, 0, dgram), EPERM))
+		return 9;
+	if (!refused_with(msocket_like(c->opted, AF_PACKET, SOCK_RAW, 0, inet), EPERM))
+		return 10;
+	if (!refused_with(msocket_like(c->opted, AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE, dgram),
+			  EPERM))
+		return 11;
+	/* SOCK_DEFAULT makes no socket: allowed there, refused elsewhere. */
+	if (sys_msocket(c->opted, AF_INET, SOCK_DEFAULT, 0))
+		return 12;
+	if (!refused_with(sys_msocket(c->refusing, AF_INET, SOCK_DEFAULT, 0), EPERM))
+		return 13;
+	/* A template that is no socket of the caller's. */
+	if (!refused_with(msocket_like(c->opted, AF_INET, SOCK_STREAM, 0, 0), ENOTSOCK))
+		return 14;
+	return 0;
+}
+
+static int template_refused_on(void *arg)
+{
+	const char *stack = arg;
+	int inet;
+
+	if (system_service_filter())
+		return 1;
+	inet = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (inet < 0)
+		return 2;
+	if (!refused_with(msocket_like(stack, AF_INET, SOCK_STREAM, 0, inet), EPERM))
+		return 3;
+	return 0;
+}
+
+/*
+ * seccomp=template, the opt-in for hardened services: a program under a
+ * systemd-like filter may use the mount's stacks by showing a socket its
+ * filter let it make; the family the filter forbids stays forbidden.
+ */
+TEST_F(sec, seccomp_template_mount_is_a_narrow_opt_in)
+{
+	char dir[] = "/tmp/sec-template.XXXXXX", opted[64], line[512];
+	struct template_case c = { .refusing = self->open_stack };
+	FILE *mounts;
+	int nsfd, shown = 0;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("none", dir, "stackfs", 0, "seccomp=template"));
+	snprintf(opted, sizeof(opted), "%s/opted", dir);
+	nsfd = new_stack(opted, 0666);
+	ASSERT_LE(0, nsfd);
+	c.opted = opted;
+	c.opted_id = ns_id_of_fd(nsfd);
+	close(nsfd);
+	mounts = fopen("/proc/self/mounts", "r");
+	ASSERT_NE(NULL, mounts);
+	while (fgets(line, sizeof(line), mounts))
+		if (strstr(line, dir) && strstr(line, "seccomp=template"))
+			shown++;
+	fclose(mounts);
+	EXPECT_EQ(1, shown);
+	EXPECT_EQ(0, child(under_system_service_filter, &c));
+	EXPECT_EQ(0, run_as(TEST_UID, under_system_service_filter, &c));
+	/* A remount takes the opt-in back. */
+	ASSERT_EQ(0, mount("none", dir, NULL, MS_REMOUNT, "seccomp=refuse"));
+	EXPECT_EQ(0, child(template_refused_on, opted));
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	/* Options it does not know, or values, are refused. */
+	ASSERT_NE(NULL, mkdtemp(strcpy(dir, "/tmp/sec-template.XXXXXX")));
+	EXPECT_EQ(-1, mount("none", dir, "stackfs", 0, "seccomp=maybe"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mount("none", dir, "stackfs", 0, "color=blue"));
+	EXPECT_EQ(EINVAL, errno);
+	rmdir(dir);
+}
+
+/* A PrivateNetwork= sandbox and a stack of a foreign_netns=allow mount. */
+static int in_private_network_allowed(void *arg)
+{
+	const char *stack = arg;
+
+	if (unshare(CLONE_NEWNET))
+		return 1;
+	if (drop_cap_net_admin())
+		return 2;
+	if (!works(sys_msocket(stack, AF_INET, SOCK_STREAM, 0)))
+		return 3;
+	return 0;
+}
+
+TEST_F(sec, foreign_netns_allow_mount_opens_the_netns_rule)
+{
+	char dir[] = "/tmp/sec-foreign.XXXXXX", stack[64];
+	int nsfd;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("none", dir, "stackfs", 0, "foreign_netns=allow"));
+	snprintf(stack, sizeof(stack), "%s/shared", dir);
+	nsfd = new_stack(stack, 0666);
+	ASSERT_LE(0, nsfd);
+	close(nsfd);
+	EXPECT_EQ(0, child(in_private_network_allowed, stack));
+	/* The default mount's stack stays out of reach (see above). */
+	EXPECT_NE(0, child(in_private_network_allowed, self->open_stack));
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
 }
 
 static int drop_cap_net_admin(void)
@@ -260,6 +469,16 @@ struct ll_net_port_attr {
 	uint64_t port;
 };
 
+/* Landlock's file rules (ABI 1). */
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+#define LL_RULE_PATH_BENEATH 1
+#define LL_ACCESS_FS_WRITE_FILE (1ULL << 1)
+#define LL_ACCESS_FS_READ_FILE (1ULL << 2)
+#define LL_ACCESS_FS_MAKE_REG (1ULL << 8)
 #define LL_RULE_NET_PORT 2
 #define LL_ACCESS_NET_BIND_TCP 1ULL
 #define LL_ACCESS_NET_CONNECT_TCP 2ULL
@@ -314,13 +533,13 @@ TEST_F(sec, landlock_tcp_rules_apply_to_msocket_sockets)
 
 /*
  * mkstack goes through the VFS's mknod path, so the LSMs decide there too:
- * a Landlock ruleset that handles LANDLOCK_ACCESS_FS_MAKE_SOCK and allows
- * it nowhere refuses a new stack file (a socket node inside the kernel).
+ * a Landlock ruleset that handles LANDLOCK_ACCESS_FS_MAKE_REG and allows
+ * it nowhere refuses a new stack file (a regular file inside the kernel).
  */
 static int mkstack_under_landlock(void *arg)
 {
 	const char *dir = arg;
-	struct ll_ruleset_attr attr = { .handled_access_fs = 1ULL << 9 };
+	struct ll_ruleset_attr attr = { .handled_access_fs = LL_ACCESS_FS_MAKE_REG };
 	char path[128];
 	int ruleset, nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
@@ -348,6 +567,75 @@ TEST_F(sec, landlock_make_sock_rule_refuses_mkstack)
 	EXPECT_EQ(-1, stat(path, &st));
 	/* Without the ruleset, the same call works. */
 	EXPECT_EQ(0, mkstack(path, self->nsfd, 0600));
+}
+
+/*
+ * Landlock mediates files when they are opened, and using a stack is
+ * opening its stack file for writing: a ruleset that handles
+ * LANDLOCK_ACCESS_FS_WRITE_FILE stops msocket by path, by an O_PATH fd and
+ * an O_RDONLY one (each opened for writing for the call), and any new
+ * O_WRONLY open, unless a rule grants WRITE_FILE beneath the stackfs. An
+ * fd opened for writing before the ruleset keeps working: Landlock does
+ * not revoke open files.
+ */
+struct landlock_case {
+	const char *stack;
+	const char *dir;
+	bool grant;	/* a rule grants WRITE_FILE beneath @dir */
+};
+
+static int msocket_under_landlock_files(void *arg)
+{
+	const struct landlock_case *c = arg;
+	struct ll_ruleset_attr attr = {
+		.handled_access_fs = LL_ACCESS_FS_WRITE_FILE | LL_ACCESS_FS_READ_FILE,
+	};
+	struct ll_path_beneath_attr beneath = {
+		.allowed_access = LL_ACCESS_FS_WRITE_FILE | LL_ACCESS_FS_READ_FILE,
+	};
+	int before = open(c->stack, O_WRONLY | O_CLOEXEC);
+	int path = open(c->stack, O_PATH | O_CLOEXEC);
+	int ruleset, s, want = c->grant ? 0 : EACCES;
+
+	if (before < 0 || path < 0)
+		return 1;
+	ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return 2;
+	if (c->grant) {
+		beneath.parent_fd = open(c->dir, O_PATH | O_CLOEXEC);
+		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &beneath, 0))
+			return 3;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return 4;
+	s = sys_msocket(c->stack, AF_INET, SOCK_STREAM, 0);
+	if ((s < 0 ? errno : 0) != want)
+		return 5;
+	s = msocket_at(path, NULL, AT_EMPTY_PATH, AF_INET, SOCK_STREAM, 0);
+	if ((s < 0 ? errno : 0) != want)
+		return 6;
+	s = open(c->stack, O_WRONLY | O_CLOEXEC);
+	if ((s < 0 ? errno : 0) != want)
+		return 7;
+	/* SOCK_DEFAULT, the check a library makes before it sets a default. */
+	s = sys_msocket(c->stack, AF_INET, SOCK_DEFAULT, 0);
+	if ((s < 0 ? errno : 0) != want)
+		return 8;
+	s = ioctl(before, STACKFS_IOC_SOCKET, STACKFS_SOCKET_ARG(AF_INET, SOCK_STREAM, 0));
+	if (s < 0)
+		return 9;
+	return 0;
+}
+
+TEST_F(sec, landlock_write_file_rule_decides_who_uses_a_stack)
+{
+	struct landlock_case denied = { self->open_stack, self->dir, false };
+	struct landlock_case granted = { self->open_stack, self->dir, true };
+
+	EXPECT_EQ(0, child(msocket_under_landlock_files, &denied));
+	EXPECT_EQ(0, child(msocket_under_landlock_files, &granted));
 }
 
 /*

@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Naming a stack: resolving the stack argument of msocket to a network
-//! namespace, with its permission check, and creating stack files.
+//! namespace the caller may use, and creating stack files.
+//!
+//! A stack is used through a file open for writing on its stack file: one
+//! the caller opened itself (the stack fd is the capability), or one opened
+//! here for the call as openat(O_WRONLY) would open it, so that the w bit
+//! and every LSM's open hook decide (AppArmor, Landlock and TOMOYO mediate
+//! files at open, not in `inode_permission`).
 
-use super::{access, STACKFS};
-use crate::kernel_ext::{bindings, file::FdFile, fs::Inode, net::Net, path::Path};
+use super::{
+    access,
+    socket::{socket, Request},
+    Stackfs, STACKFS,
+};
+use crate::kernel_ext::{
+    bindings,
+    file::FdFile,
+    fs::{Inode, SpecialInode},
+    net::{ActiveNet, Net},
+    path::Path,
+};
 use kernel::{prelude::*, uaccess::UserPtr};
 
 /// The identity a caller expects the stack file to have: `st_dev` and
@@ -14,40 +30,51 @@ pub(crate) struct StackId {
     pub(crate) ino: u64,
 }
 
-/// Resolves the stack of an msocket call and runs `f` on its namespace,
-/// which stays alive during `f`. The stack is named like openat(2) names a
+/// Resolves the stack of an msocket call and makes its socket there (see
+/// [`socket`]). The stack is named like openat(2) names a
 /// file: `path` (a user pointer, or 0) relative to `dirfd`, with
 /// `AT_EMPTY_PATH` and `AT_SYMLINK_NOFOLLOW` in `flags`. With
-/// `AT_EMPTY_PATH` and no path, `dirfd` is an fd opened (`O_PATH` is enough)
-/// on the stack file. No path and no flags: the caller's own namespace, the
-/// native stack.
+/// `AT_EMPTY_PATH` and no path, `dirfd` is an fd on the stack file: used
+/// as it is if it is open for writing, otherwise (`O_PATH`, `O_RDONLY`)
+/// opened for writing for the call, as a path is. No path and no flags: the
+/// caller's own namespace, the native stack.
 ///
 /// With `expect`, the file named must be that stack file and still be
 /// linked in a directory.
 ///
 /// Errors: those of the path lookup (`ENOENT`, `ENOTDIR`, `ELOOP`,
 /// `EFAULT`...), `EBADF` for a bad fd, `ESTALE` if the file is not the one
-/// expected, `EOPNOTSUPP` if it is not a stack file, `EACCES` without write
-/// permission on it, `EPERM` for a confined caller ([`access`]); then
-/// `f`'s.
-pub(crate) fn with_stack<R>(
+/// expected, `EOPNOTSUPP` if it is not a stack file, those of an open for
+/// writing (`EACCES` without `w`, an LSM's denial, `EROFS` on a read-only
+/// mount), `EPERM` for a confined caller ([`access`]); then [`socket`]'s.
+pub(crate) fn msocket(
     dirfd: i32,
     path: UserPtr,
     flags: u32,
     expect: Option<&StackId>,
-    f: impl FnOnce(&Net) -> Result<R>,
-) -> Result<R> {
+    req: &Request,
+) -> Result<isize> {
     if path.as_const_ptr().is_null() {
         if flags & bindings::AT_EMPTY_PATH == 0 {
             // The native stack has no stack file to expect.
             if expect.is_some() {
                 return Err(EINVAL);
             }
-            let net = Net::current();
-            access::may_use(None, &net)?;
-            return f(&net);
+            return Net::with_current(|net| {
+                access::may_use(net, None, req)?;
+                socket(net, req)
+            });
         }
-        return FdFile::with_raw(dirfd, |file| with_stack_file(file.inode(), expect, f));
+        return FdFile::with_raw(dirfd, |file| {
+            let stack = stack_file(file.inode(), expect)?;
+            // Kept open for the call, as the path's below.
+            let _reopened = if file.is_writable() {
+                None
+            } else {
+                Some(file.reopen_for_writing()?)
+            };
+            use_stack(stack, req)
+        });
     }
     let mut lookup = 0;
     if flags & bindings::AT_SYMLINK_NOFOLLOW == 0 {
@@ -57,23 +84,28 @@ pub(crate) fn with_stack<R>(
         lookup |= bindings::MSOCKET_CONST_LOOKUP_EMPTY;
     }
     let path = Path::lookup_user(dirfd, path, lookup)?;
-    with_stack_file(path.inode(), expect, f)
+    let stack = stack_file(path.inode(), expect)?;
+    let _opened = path.open_for_writing()?;
+    use_stack(stack, req)
 }
 
-fn with_stack_file<R>(
-    inode: &Inode,
-    expect: Option<&StackId>,
-    f: impl FnOnce(&Net) -> Result<R>,
-) -> Result<R> {
+/// `inode` as a stack file, after the `expect` check.
+fn stack_file<'a>(inode: &'a Inode, expect: Option<&StackId>) -> Result<&'a SpecialInode<Stackfs>> {
     // First, so that a reused fd of another kind of file is ESTALE too.
     if let Some(id) = expect {
         if !inode.has_id(id.dev, id.ino) || !inode.is_linked() {
             return Err(ESTALE);
         }
     }
-    let net = STACKFS.special_data(inode).ok_or(EOPNOTSUPP)?;
-    access::may_use(Some(inode), net)?;
-    f(net)
+    STACKFS.special(inode).ok_or(EOPNOTSUPP)
+}
+
+/// Makes `req` in the namespace of `stack`, which the caller has opened for
+/// writing, if the confinement rules let the caller use it.
+pub(crate) fn use_stack(stack: &SpecialInode<Stackfs>, req: &Request) -> Result<isize> {
+    let net = stack.data();
+    access::may_use(net, Some(stack), req)?;
+    socket(net, req)
 }
 
 /// `MSOCKET_IOC_MKSTACK`: creates the stack file `path` (relative to
@@ -91,8 +123,8 @@ pub(crate) fn mkstack(dirfd: i32, path: UserPtr, netns_fd: i32, mode: u32) -> Re
     if mode & !0o7777 != 0 {
         return Err(EINVAL);
     }
-    let net = Net::from_nsfs_fd(netns_fd)?;
-    if !net.capable(bindings::CAP_NET_ADMIN) {
+    let net = ActiveNet::from_nsfs_fd(netns_fd)?;
+    if !net.net().capable(bindings::CAP_NET_ADMIN) {
         return Err(EPERM);
     }
     STACKFS.mknod(dirfd, path, mode, net)

@@ -24,12 +24,14 @@
  * snapshot, which never changes or goes away.
  *
  * A stack file is looked up once, not at every socket(): the first lookup
- * of a default opens it (O_PATH, O_CLOEXEC) and keeps the fd with the
- * file's st_dev and st_ino, and msocket.c names the stack by that fd with
- * MSOCKET_EXPECT_STACK. The kernel answers ESTALE if the fd no longer is
- * that file (the program closed it and reused the number) or if the file
- * was unlinked or replaced; then the fd is dropped and the call made by
- * path, and the next lookup opens the file again. A change of the
+ * of a default opens it for writing (O_WRONLY, O_CLOEXEC: the open is the
+ * permission check, the w bit and every LSM's) and keeps the fd with the
+ * file's st_dev and st_ino, and msocket.c makes sockets with that fd
+ * (STACKFS_IOC_SOCKET with STACKFS_SOCKET_EXPECT and the file's tag, or
+ * MSOCKET_IOC_SOCKET with MSOCKET_EXPECT_STACK). The kernel answers ESTALE
+ * if the fd no longer is that file (the program closed it and reused the
+ * number) or if the file was unlinked or replaced; then the fd is dropped
+ * and the call made by path, and the next lookup opens the file again. A change of the
  * defaults drops every kept fd. So a default follows its stack file, as a
  * working directory does: renamed, the file stays the default.
  */
@@ -335,16 +337,17 @@ static char *defaults_format(const struct defaults *d)
 }
 
 /*
- * The open flags that mark a kept fd as the library's own: O_PATH with
+ * The open flags that mark a kept fd as the library's own: O_WRONLY with
  * O_NOFOLLOW. A program that closes the kept fd and opens the same stack
  * file again on the same number (closefrom() then open()) has an fd that
  * fstat() cannot tell from ours; its open flags tell it, unless it too
- * opened O_PATH | O_NOFOLLOW. The stored paths are canonical, so
+ * opened O_WRONLY | O_NOFOLLOW. The stored paths are canonical, so
  * O_NOFOLLOW changes nothing for them; a path set by hand whose last
  * component is a symlink is opened without it, and that fd is closed
  * only on the st_dev/st_ino check.
  */
-#define KEPT_MARK (O_PATH | O_NOFOLLOW)
+#define KEPT_MARK (O_WRONLY | O_NOFOLLOW)
+#define KEPT_MARK_MASK (O_ACCMODE | O_NOFOLLOW)
 static bool kept_marked[MSOCKET_FAMILIES + 1];
 
 /* Whether @stack->fd, kept for @slot, is still the file it was opened on. */
@@ -358,7 +361,7 @@ static bool stack_fd_is_ours(int slot, const struct msocket_stack_fd *stack)
 	if (!kept_marked[slot])
 		return true;
 	flags = fcntl(stack->fd, F_GETFL);
-	return flags >= 0 && (flags & KEPT_MARK) == KEPT_MARK;
+	return flags >= 0 && (flags & KEPT_MARK_MASK) == KEPT_MARK;
 }
 
 /*
@@ -396,10 +399,9 @@ static bool kept_open(int slot, const char *path)
 
 	fd = open(path, KEPT_MARK | O_CLOEXEC);
 	kept_marked[slot] = true;
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+	if (fd < 0 && errno == ELOOP) {
 		/* A symlink set by hand: the file it names, unmarked. */
-		close(fd);
-		fd = open(path, O_PATH | O_CLOEXEC);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
 		kept_marked[slot] = false;
 	}
 	if (fd >= 0 && fstat(fd, &st) == 0) {

@@ -44,8 +44,8 @@ int msocket_percent_decode(const char *s, size_t len, char *out, size_t size);
 const char *msocket_family_name(int family);
 
 /*
- * An fd that libmsocket keeps open (O_PATH, O_CLOEXEC) on the stack file of
- * a default stack, and the st_dev and st_ino the file had when it was
+ * An fd that libmsocket keeps open (O_WRONLY, O_CLOEXEC) on the stack file
+ * of a default stack, and the st_dev and st_ino the file had when it was
  * opened; @fd is -1 for none.
  */
 struct msocket_stack_fd {

@@ -24,10 +24,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -116,9 +118,48 @@ static int device_ioctl(unsigned long request, void *args)
 	return ret;
 }
 
+/*
+ * Is the program under seccomp (a filter, or strict mode)? A filter cannot
+ * be taken off, so a yes is kept.
+ */
+static bool under_seccomp(void)
+{
+	static int seccomp;
+
+	if (!__atomic_load_n(&seccomp, __ATOMIC_RELAXED) && prctl(PR_GET_SECCOMP) != 0)
+		__atomic_store_n(&seccomp, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&seccomp, __ATOMIC_RELAXED);
+}
+
+/*
+ * MSOCKET_IOC_SOCKET with @args. A program under seccomp gets EPERM from
+ * msocket, unless the stack's stackfs takes a template socket
+ * ("seccomp=template"): then the call is made once more with one, a socket
+ * the program makes itself with socket(2) for the purpose, so that its
+ * filter decides on the family, type and protocol (its errno, such as
+ * EAFNOSUPPORT from RestrictAddressFamilies=, is the call's).
+ */
 static int msocket_ioctl(struct msocket_args *args)
 {
-	return device_ioctl(MSOCKET_IOC_SOCKET, args);
+	struct msocket_args with = *args;
+	int ret, err, template;
+
+	ret = device_ioctl(MSOCKET_IOC_SOCKET, args);
+	if (ret >= 0 || errno != EPERM || args->type == SOCK_DEFAULT || !under_seccomp())
+		return ret;
+	template = (int)syscall(SYS_socket, args->domain,
+				(args->type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) | SOCK_CLOEXEC,
+				args->protocol);
+	if (template < 0)
+		return -1;
+	with.size = MSOCKET_ARGS_SIZE_VER2;
+	with.flags |= MSOCKET_TEMPLATE;
+	with.template_fd = template;
+	ret = device_ioctl(MSOCKET_IOC_SOCKET, &with);
+	err = errno;
+	close(template);
+	errno = err;
+	return ret;
 }
 
 /* msocket() by path (NULL: the native stack). */
@@ -137,7 +178,46 @@ static int msocket_path(const char *path, int domain, int type, int protocol)
 	return msocket_ioctl(&args);
 }
 
-/* msocket() on the fd kept open on a default stack file. */
+/*
+ * The argument of STACKFS_IOC_SOCKET for these arguments, with the tag of
+ * @stack, in *@arg: false if they do not fit it (a protocol above 16 bits,
+ * a family above 8, flags beyond SOCK_NONBLOCK and SOCK_CLOEXEC) or the
+ * argument has no room for the tag (32-bit programs).
+ */
+static bool stack_ioctl_arg(const struct msocket_stack_fd *stack, int domain, int type,
+			    int protocol, unsigned long *arg)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (sizeof(*arg) < 8 || domain < 0 || domain > STACKFS_SOCKET_DOMAIN_MAX ||
+	    protocol < 0 || protocol > STACKFS_SOCKET_PROTOCOL_MAX ||
+	    base < 0 || base > STACKFS_SOCKET_TYPE_MAX)
+		return false;
+	*arg = STACKFS_SOCKET_ARG(domain, base, protocol) | STACKFS_SOCKET_EXPECT |
+	       (type & SOCK_NONBLOCK ? STACKFS_SOCKET_NONBLOCK : 0) |
+	       (type & SOCK_CLOEXEC ? STACKFS_SOCKET_CLOEXEC : 0) |
+	       (unsigned long)(uint64_t)STACKFS_SOCKET_TAG(stack->dev, stack->ino) << 16 << 16;
+	return true;
+}
+
+/* Is @stack->fd still open on the stack file it was opened on? */
+static bool stack_fd_same(const struct msocket_stack_fd *stack)
+{
+	struct stat st;
+
+	return fstat(stack->fd, &st) == 0 && st.st_dev == stack->dev && st.st_ino == stack->ino;
+}
+
+/*
+ * msocket() on the fd kept open (for writing) on a default stack file: an
+ * ioctl of the fd itself, its arguments packed into the ioctl argument,
+ * or, for arguments that do not fit there, MSOCKET_IOC_SOCKET on the fd.
+ * Either way the kernel checks that the fd is still the stack file it was
+ * (ESTALE otherwise). If the program closed the fd and opened another kind
+ * of file at its number, the ioctl reaches that file, whose answer is not
+ * the kernel's answer about the stack (ENOTTY, or EINVAL): that is ESTALE
+ * too.
+ */
 static int msocket_stack_fd(const struct msocket_stack_fd *stack, int domain, int type,
 			    int protocol)
 {
@@ -152,8 +232,18 @@ static int msocket_stack_fd(const struct msocket_stack_fd *stack, int domain, in
 		.stack_dev = stack->dev,
 		.stack_ino = stack->ino,
 	};
+	unsigned long arg;
+	int ret;
 
-	return msocket_ioctl(&args);
+	if (!stack_ioctl_arg(stack, domain, type, protocol, &arg))
+		return msocket_ioctl(&args);
+	ret = ioctl(stack->fd, STACKFS_IOC_SOCKET, arg);
+	if (ret < 0 && (errno == ENOTTY || errno == EINVAL) && !stack_fd_same(stack))
+		errno = ESTALE;
+	/* Under seccomp: with a template, which only MSOCKET_IOC_SOCKET takes. */
+	if (ret < 0 && errno == EPERM && under_seccomp())
+		return msocket_ioctl(&args);
+	return ret;
 }
 
 /* A socket in the default stack of @domain. */
