@@ -52,7 +52,7 @@ check "copies of msocket-tcp and msocket-which for a profile denying w on the st
 	"cp /usr/bin/msocket-tcp /usr/libexec/msocket-aa/msocket-tcp-now &&
 	cp /usr/bin/msocket-which $which"
 cat >"$wprofile" <<PROFILE
-profile msocket-now /usr/libexec/msocket-aa/{msocket-tcp-now,msocket-which} {
+profile msocket-now /usr/libexec/msocket-aa/{msocket-tcp-now,msocket-which} flags=(attach_disconnected) {
   file,
   capability,
   network,
@@ -69,7 +69,7 @@ fails_with "confined, msocket by path is denied (EACCES from the open for writin
 	"msocket-tcp: msocket: Permission denied" \
 	/usr/libexec/msocket-aa/msocket-tcp-now serve "$dir/blue" 127.0.0.1 7778
 fails_with "confined, SOCK_DEFAULT on the stack is denied" 1 \
-	"msocket-tcp: msocket: Permission denied" \
+	"msocket-tcp: msocket SOCK_DEFAULT: Permission denied" \
 	/usr/libexec/msocket-aa/msocket-tcp-now send "$dir/blue" 127.0.0.1 9 hello
 fails_with "confined, socket() with the stack as its default in the environment is denied" 1 \
 	"Permission denied" env MSOCKET_DEFAULTS="inet=$dir/blue" $which inet

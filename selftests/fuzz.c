@@ -57,7 +57,7 @@
 #define PAGE 4096
 #define SOCK_TYPE_MASK 0xf
 #define SOCK_TYPE_MAX 11	/* SOCK_PACKET + 1 */
-#define KNOWN_FLAGS (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | MSOCKET_EXPECT_STACK)
+#define KNOWN_FLAGS (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | MSOCKET_EXPECT_STACK | MSOCKET_TEMPLATE)
 
 /*
  * The errno tables: what each command may answer at each stage, beyond
@@ -358,31 +358,63 @@ static int lookup_flags(unsigned int flags)
 	       (flags & AT_EMPTY_PATH ? AT_EMPTY_PATH : 0);
 }
 
+static int expect_socket_by_stack(struct _test_data_fuzz *self, const struct msocket_args *ap,
+				  struct expect *x);
+
 static void expect_socket(struct _test_data_fuzz *self, uint64_t arg, struct expect *x)
 {
-	const char *path;
 	struct msocket_args a;
-	struct stat st;
-	uint64_t ns;
-	int r;
 
 	if (expect_struct(self, arg, MSOCKET_ARGS_SIZE_VER0, sizeof(a), &a, x))
 		return;
-	if (a.flags & ~KNOWN_FLAGS) {
-		must_fail(x, EINVAL, "unknown flags");
+	if ((a.flags & ~KNOWN_FLAGS) || a.__reserved) {
+		must_fail(x, EINVAL, "unknown flags, or __reserved");
 		return;
 	}
 	if ((a.flags & MSOCKET_EXPECT_STACK) && a.size < MSOCKET_ARGS_SIZE_VER1) {
 		must_fail(x, EINVAL, "MSOCKET_EXPECT_STACK in a first-version struct");
 		return;
 	}
+	if ((a.flags & MSOCKET_TEMPLATE) && a.size < MSOCKET_ARGS_SIZE_VER2) {
+		must_fail(x, EINVAL, "MSOCKET_TEMPLATE in a struct without template_fd");
+		return;
+	}
+	/*
+	 * A template is looked up once the stack is known, and compared with
+	 * the socket: whatever fd the fuzzer put there, it is no socket of
+	 * the fuzzer's kind or one unlike the call (the fuzzer is under no
+	 * seccomp, so nothing else depends on it).
+	 */
+	if (expect_socket_by_stack(self, &a, x) && (a.flags & MSOCKET_TEMPLATE)) {
+		allow(x, EBADF);
+		allow(x, ENOTSOCK);
+		allow(x, EXDEV);
+		allow(x, EPERM);
+	}
+}
+
+/*
+ * expect_socket() once the struct and its flags are checked: the stack.
+ * 1 if the call gets as far as the socket (expect_socket_stage), 0 if the
+ * stack already decides its errno.
+ */
+static int expect_socket_by_stack(struct _test_data_fuzz *self, const struct msocket_args *ap,
+				  struct expect *x)
+{
+	struct msocket_args a = *ap;
+	const char *path;
+	struct stat st;
+	uint64_t ns;
+	int r;
+
 	path = (const char *)(uintptr_t)a.path;
 	if (!a.path && !(a.flags & AT_EMPTY_PATH)) {
-		if (a.flags & MSOCKET_EXPECT_STACK)
+		if (a.flags & MSOCKET_EXPECT_STACK) {
 			must_fail(x, EINVAL, "MSOCKET_EXPECT_STACK of the native stack");
-		else
-			expect_socket_stage(self, &a, self->native_ns, x);
-		return;
+			return 0;
+		}
+		expect_socket_stage(self, &a, self->native_ns, x);
+		return 1;
 	}
 	if (a.path && !is_our_path(self, a.path)) {
 		/* Random bytes, zeros, unmapped: any of the command's errnos. */
@@ -395,17 +427,17 @@ static void expect_socket(struct _test_data_fuzz *self, uint64_t arg, struct exp
 		x->why = "a path the oracle does not follow";
 		if (a.type == SOCK_DEFAULT)
 			x->returns_zero = 1;
-		return;
+		return 1;
 	}
 	if (a.path && !*path && !(a.flags & AT_EMPTY_PATH)) {
 		must_fail(x, ENOENT, "empty path without AT_EMPTY_PATH");
-		return;
+		return 0;
 	}
 	if (!a.path) {
 		/* AT_EMPTY_PATH and no path: the fd itself (O_PATH ones too). */
 		if (!open_fd(a.dirfd)) {
 			must_fail(x, EBADF, "AT_EMPTY_PATH with no fd");
-			return;
+			return 0;
 		}
 		r = fstat(a.dirfd, &st);
 	} else {
@@ -413,21 +445,22 @@ static void expect_socket(struct _test_data_fuzz *self, uint64_t arg, struct exp
 	}
 	if (r) {
 		must_fail(x, errno, "the path lookup's errno");
-		return;
+		return 0;
 	}
 	if ((a.flags & MSOCKET_EXPECT_STACK) &&
 	    (st.st_dev != a.stack_dev || st.st_ino != a.stack_ino || st.st_nlink == 0)) {
 		must_fail(x, ESTALE, "not the stack file expected, or unlinked");
-		return;
+		return 0;
 	}
 	if (!S_ISSTACK(st.st_mode)) {
 		must_fail(x, EOPNOTSUPP, "not a stack file");
-		return;
+		return 0;
 	}
 	ns = stack_ns_of(self, &st);
 	expect_socket_stage(self, &a, ns, x);
 	if (!ns)
 		x->why = "a stack file the fuzzer did not make";
+	return 1;
 }
 
 static const struct fd_kind *kind_of(struct _test_data_fuzz *self, int fd)

@@ -8,22 +8,22 @@ mount -t stackfs none "$dir" || { echo "not ok 1 mount stackfs"; echo "1..1"; ex
 chmod 755 "$dir"
 trap 'umount -l "$dir"; rmdir "$dir"' EXIT
 as_user() { su -s /bin/sh msuser -c "$*"; }
-ns_of() { stat -L -c %i "$1"; }
+ns_of() { msocket-which -n "$1" | sed -n 's/^netns-id://p'; }
 
 # --- add ---------------------------------------------------------------------
-check "mstack, vustack and ip are installed" need mstack vustack /usr/sbin/ip stat su
+check "mstack, vustack and ip are installed" need mstack vustack /usr/sbin/ip stat su msocket-which
 check "add --new makes a stack file" mstack add "$dir/red" --new
 # stat %f is the raw st_mode in hexadecimal: e1a4 is S_IFSTACK | 0644.
 has "it stats as S_IFSTACK | 0644 (0666 less the umask)" "e1a4" stat -c %f "$dir/red"
 check "add -m 0600" mstack add -m 0600 "$dir/blue" --new
 has "  gives mode 600" "600" stat -c %a "$dir/blue"
 check "add --pid 1" mstack add "$dir/init" --pid 1
-has "  binds init's namespace" "net:[$(ns_of /proc/1/ns/net)] init" mstack ls -l "$dir"
+has "  binds init's namespace" "netns-id:$(ns_of /proc/1/ns/net) init" mstack ls -l "$dir"
 check "add --netns FILE (an nsfs file)" mstack add "$dir/self" --netns /proc/self/ns/net
-has "  binds that namespace" "net:[$(ns_of /proc/self/ns/net)] self" mstack ls -l "$dir"
+has "  binds that namespace" "netns-id:$(ns_of /proc/self/ns/net) self" mstack ls -l "$dir"
 check "add --netns STACK (another stack file)" mstack add "$dir/alias" --netns "$dir/red"
-red_id=$(mstack ls -l "$dir/red" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
-has "  binds the same namespace as that stack" "net:[$red_id] $dir/alias" mstack ls -l "$dir/alias"
+red_id=$(mstack ls -l "$dir/red" | sed -n 's/.*netns-id:\([0-9]*\).*/\1/p')
+has "  binds the same namespace as that stack" "netns-id:$red_id $dir/alias" mstack ls -l "$dir/alias"
 check "a new namespace is not the caller's" sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' sh \
 	"$red_id" "$(ns_of /proc/self/ns/net)"
 has "a new namespace has loopback up with its addresses" "lo           UP             127.0.0.1/8" \
@@ -52,11 +52,11 @@ check "a user can add --new in their own directory (a user namespace of theirs)"
 	as_user mstack add "$dir/user/mine" --new
 has "  and owns it, loopback up" "msuser msuser" as_user mstack ls -l "$dir/user"
 has "  and can use it" "127.0.0.1/8" as_user mstack ls -l "$dir/user/mine"
-mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*netns-id:\([0-9]*\).*/\1/p')
 check "  ip (preloaded) adds an interface to it, as the user" \
 	as_user mstack exec "$dir/user/mine" -- /usr/sbin/ip link add msd0 type dummy
 has "exec --setns into a user's own --new stack: it joins the stack's user namespace first" \
-	"net:[$mine_id]" as_user mstack exec --setns "$dir/user/mine" -- readlink /proc/self/ns/net
+	"netns-id:$mine_id" as_user mstack exec --setns "$dir/user/mine" -- msocket-which -n /proc/self/ns/net
 has "  the command sees the stack's interfaces in /sys/class/net" "msd0" \
 	as_user mstack exec --setns "$dir/user/mine" -- ls /sys/class/net
 has "  and with ip -o link" "msd0: <BROADCAST,NOARP>" \
@@ -104,7 +104,7 @@ has "ls -l shows mode, owner and group" "rw------- root root" mstack ls -l "$dir
 chmod 644 "$dir/red"
 has "ls -l without w: the interfaces are not readable" "(interfaces: EACCES (Permission denied))" \
 	as_user mstack ls -l "$dir/red"
-has "ls -l without r: the namespace id is not readable" "rw------- root root net:[?] blue" \
+has "ls -l without r: the namespace id is not readable" "rw------- root root netns-id:? blue" \
 	as_user mstack ls -l "$dir"
 chmod 666 "$dir/red"
 
@@ -188,27 +188,27 @@ fails_with "a setuid program (LD_PRELOAD would be ignored): exec uses setns" 1 \
 	"is setuid, setgid or has file capabilities (LD_PRELOAD is ignored): LD_PRELOAD cannot reach it, using setns" \
 	mstack exec -v "$dir/red" -- /tmp/nc-setuid -z -w 1 127.0.0.1 1
 rm -f /tmp/nc-setuid
-has "exec --setns runs in the stack's namespace" "net:[$red_id]" \
-	mstack exec --setns "$dir/red" -- readlink /proc/self/ns/net
+has "exec --setns runs in the stack's namespace" "netns-id:$red_id" \
+	mstack exec --setns "$dir/red" -- msocket-which -n /proc/self/ns/net
 has "  and clears inherited defaults" "D= " \
 	env MSOCKET_DEFAULTS="*=$dir/blue" mstack exec --setns "$dir/red" -- sh -c 'echo "D=$MSOCKET_DEFAULTS "'
 
 # --- stack NAMEs: an operand without a '/' is a stack of /dev/net ----------
 # /dev/net is everyone's: $dir is bound over it in a mount namespace of its own.
 in_devnet() { unshare -m sh -c "mount --bind $dir /dev/net && $*"; }
-has "exec NAME runs in /dev/net/NAME (setns)" "net:[$red_id]" \
-	in_devnet mstack exec --setns red -- readlink /proc/self/ns/net
+has "exec NAME runs in /dev/net/NAME (setns)" "netns-id:$red_id" \
+	in_devnet mstack exec --setns red -- msocket-which -n /proc/self/ns/net
 has "exec NAME (preload) makes /dev/net/NAME the default" "D=*=/dev/net/red" \
 	in_devnet "mstack exec --preload red -- sh -c 'echo D=\$MSOCKET_DEFAULTS'"
-has "ls -l NAME lists /dev/net/NAME" "net:[$red_id] /dev/net/red" in_devnet mstack ls -l red
+has "ls -l NAME lists /dev/net/NAME" "netns-id:$red_id /dev/net/red" in_devnet mstack ls -l red
 has "ls without DIR lists /dev/net (here $dir bound there)" "red" in_devnet mstack ls
 has "probe NAME probes /dev/net/NAME" "2 inet" in_devnet mstack probe red
 check "add NAME makes /dev/net/NAME" in_devnet "mstack add green --new && test -e $dir/green"
-has "add --netns NAME binds the namespace of /dev/net/NAME" "net:[$red_id] /dev/net/crimson" \
+has "add --netns NAME binds the namespace of /dev/net/NAME" "netns-id:$red_id /dev/net/crimson" \
 	in_devnet "mstack add crimson --netns red && mstack ls -l /dev/net/crimson"
 check "rm NAME... removes /dev/net/NAME" in_devnet "mstack rm green crimson && ! test -e $dir/green && ! test -e $dir/crimson"
-has "MSOCKET_STACKFS names another default stackfs" "net:[$red_id]" \
-	env MSOCKET_STACKFS="$dir" mstack exec --setns red -- readlink /proc/self/ns/net
+has "MSOCKET_STACKFS names another default stackfs" "netns-id:$red_id" \
+	env MSOCKET_STACKFS="$dir" mstack exec --setns red -- msocket-which -n /proc/self/ns/net
 fails_with "a NAME is not looked up in the current directory" 1 "mstack: /dev/net/red: ENOENT" \
 	sh -c "cd $dir && unshare -m sh -c 'mount -t tmpfs none /dev/net && mstack probe red'"
 has "./NAME is the file of the current directory" "2 inet" \
@@ -226,7 +226,7 @@ fails_with "export to a name ip netns refuses: usage error" 2 "is not a valid ip
 	mstack export "$dir/red" a/b
 /usr/sbin/ip netns add mst-imp
 check "import makes a stack file for an ip netns namespace" mstack import --dir "$dir" mst-imp
-has "  bound to that namespace" "net:[$(ns_of /run/netns/mst-imp)] $dir/mst-imp" mstack ls -l "$dir/mst-imp"
+has "  bound to that namespace" "netns-id:$(ns_of /run/netns/mst-imp) $dir/mst-imp" mstack ls -l "$dir/mst-imp"
 mstack rm "$dir/mst-imp"
 /usr/sbin/ip netns del mst-imp
 

@@ -110,14 +110,14 @@ fails_with "a user cannot setns: EPERM, with the reason" 1 "needs CAP_SYS_ADMIN"
 # that names the program and the stack, unless the stack is their own.
 static=/usr/lib/msocket-tests/static-netns
 gnu=/usr/libexec/msocket-gnu
-red_id=$(mstack ls -l "$red" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+red_id=$(mstack ls -l "$red" | sed -n 's/.*netns-id:\([0-9]*\).*/\1/p')
 check "dash, bash, GNU env and a static test program are installed" need /usr/bin/dash /usr/bin/bash $gnu/env $static
 has "a static program run by a preloaded dash (exec, no fork) enters the stack (setns)" \
-	"net:[$red_id] lo v-red" mstack exec "$red" -- dash -c "$static"
-has "  also when dash vforks for it" "net:[$red_id] lo v-red" mstack exec "$red" -- dash -c "$static; :"
-has "  and from bash" "net:[$red_id] lo v-red" mstack exec "$red" -- bash -c "$static; :"
-has "  and from GNU env (execvp)" "net:[$red_id] lo v-red" mstack exec "$red" -- $gnu/env $static
-has "  and from python's subprocess (vfork, execve)" "net:[$red_id] lo v-red" \
+	"netns-id:$red_id lo v-red" mstack exec "$red" -- dash -c "$static"
+has "  also when dash vforks for it" "netns-id:$red_id lo v-red" mstack exec "$red" -- dash -c "$static; :"
+has "  and from bash" "netns-id:$red_id lo v-red" mstack exec "$red" -- bash -c "$static; :"
+has "  and from GNU env (execvp)" "netns-id:$red_id lo v-red" mstack exec "$red" -- $gnu/env $static
+has "  and from python's subprocess (vfork, execve)" "netns-id:$red_id lo v-red" \
 	mstack exec "$red" -- python3 -c "import subprocess; subprocess.run(['$static'], check=True)"
 has "  without MSOCKET_DEFAULTS (its namespace is the stack)" "MSOCKET_DEFAULTS unset" \
 	mstack exec "$red" -- dash -c "$static MSOCKET_DEFAULTS; :"
@@ -144,13 +144,13 @@ fails_with "  bash refuses it too (126)" 126 "libmsocket: $static is statically 
 	as_user "mstack exec $red -- bash -c '$static && :'"
 fails_with "  and GNU env (126)" 126 "libmsocket: $static is statically linked" \
 	as_user "mstack exec $red -- $gnu/env $static"
-has "  MSOCKET_DEFAULTS= runs it in the native stack, on purpose" "net:[$(stat -L -c %i /proc/self/ns/net)] lo" \
+has "  MSOCKET_DEFAULTS= runs it in the native stack, on purpose" "$(msocket-which -n /proc/self/ns/net) lo" \
 	as_user "mstack exec $red -- dash -c 'MSOCKET_DEFAULTS= $static; :'"
 mkdir "$dir/user" && chown msuser "$dir/user"
 as_user mstack add "$dir/user/mine" --new
-mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*net:\[\([0-9]*\)\].*/\1/p')
+mine_id=$(as_user mstack ls -l "$dir/user/mine" | sed -n 's/.*netns-id:\([0-9]*\).*/\1/p')
 has "a user's static program on their own --new stack: entered through its user namespace" \
-	"net:[$mine_id] lo" as_user "mstack exec $dir/user/mine -- dash -c '$static; :'"
+	"netns-id:$mine_id lo" as_user "mstack exec $dir/user/mine -- dash -c '$static; :'"
 
 # --setns as ip netns exec does it: /sys shows the stack's interfaces, and
 # /etc/netns/NAME/* is bind-mounted over /etc (NAME: the stack file's name).

@@ -8,12 +8,12 @@ dir=$(mktemp -d /tmp/secure-env.XXXXXX)
 suid=/tmp/msocket-which-suid
 trap 'umount -l "$dir"; rmdir "$dir"; rm -f "$suid"' EXIT
 as_user() { su -s /bin/sh msuser -c "$*"; }
-native=net:[$(stat -L -c %i /proc/self/ns/net)]
+native=$(msocket-which -n /proc/self/ns/net)
 
 check "msocket-which, mstack and su are installed" need msocket-which mstack su
 check "a stack only root may use (mode 0600)" sh -c \
 	"mount -t stackfs none $dir && chmod 755 $dir && mstack add -m 0600 $dir/root-only --new"
-stack=$(mstack ls -l "$dir/root-only" | sed -n 's/.*\(net:\[[0-9]*\]\).*/\1/p')
+stack=$(mstack ls -l "$dir/root-only" | sed -n 's/.*\(netns-id:[0-9]*\).*/\1/p')
 check "  its namespace is not the native one" test -n "$stack" -a "$stack" != "$native"
 has "root's own program follows MSOCKET_DEFAULTS into it" "$stack" \
 	env MSOCKET_DEFAULTS="inet=$dir/root-only" msocket-which inet

@@ -5,17 +5,27 @@
  *   msocket-which [inet|inet6|unix]
  *	makes socket(FAMILY, SOCK_DGRAM, 0) through libmsocket (so the
  *	default stacks of MSOCKET_DEFAULTS apply) and prints the network
- *	namespace the socket is in, as "net:[ID]" (the ID of
- *	/proc/PID/ns/net and of `mstack ls -l`).
+ *	namespace the socket is in, as "netns-id:ID": the namespace's 64-bit
+ *	id (NS_GET_ID of linux/nsfs.h on the nsfs fd SIOCGSKNS gives), the id
+ *	STACKFS_IOC_NETNS_ID gives, `mstack ls -l` prints and listns(2)
+ *	lists. It is not the nsfs inode number, the N of "net:[N]" in
+ *	/proc/PID/ns/net and lsns(8), which is reused once a namespace is
+ *	gone.
  *
- * Exit status: 0, or 1 with the failing call and its errno on stderr.
+ *   msocket-which -n NSFILE
+ *	prints the id, in the same notation, of the namespace of the nsfs
+ *	file NSFILE (/proc/self/ns/net, /run/netns/NAME), for comparisons.
+ *
+ * Exit status: 0, 2 for a bad command line, or 1 with the failing call
+ * and its errno on stderr (ENOTTY from NS_GET_ID: a kernel without
+ * namespace ids, before Linux 6.18).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <msocket.h>
@@ -23,19 +33,46 @@
 #ifndef SIOCGSKNS
 #define SIOCGSKNS 0x894C
 #endif
+#ifndef NS_GET_ID
+#define NS_GET_ID _IOR(0xb7, 13, uint64_t)
+#endif
+
+/* Prints the id of the namespace of the nsfs fd @nsfd, or fails. */
+static int print_id(int nsfd, const char *what)
+{
+	uint64_t id;
+
+	if (ioctl(nsfd, NS_GET_ID, &id)) {
+		fprintf(stderr, "msocket-which: %s: NS_GET_ID: %s\n", what, strerror(errno));
+		return 1;
+	}
+	printf("netns-id:%llu\n", (unsigned long long)id);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "inet";
 	int domain = AF_INET, fd, nsfd;
-	struct stat st;
 
-	if (!strcmp(name, "inet6")) {
+	if (argc == 3 && !strcmp(argv[1], "-n")) {
+		nsfd = open(argv[2], O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			fprintf(stderr, "msocket-which: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		return print_id(nsfd, argv[2]);
+	}
+	if (argc > 2) {
+		name = "";
+	} else if (!strcmp(name, "inet6")) {
 		domain = AF_INET6;
 	} else if (!strcmp(name, "unix")) {
 		domain = AF_UNIX;
-	} else if (strcmp(name, "inet")) {
-		fprintf(stderr, "usage: msocket-which [inet|inet6|unix]\n");
+	}
+	if (domain == AF_INET && strcmp(name, "inet")) {
+		fprintf(stderr, "usage: msocket-which [inet|inet6|unix]\n"
+				"       msocket-which -n NSFILE\n");
 		return 2;
 	}
 	fd = socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -44,10 +81,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nsfd = ioctl(fd, SIOCGSKNS);
-	if (nsfd < 0 || fstat(nsfd, &st)) {
+	if (nsfd < 0) {
 		fprintf(stderr, "msocket-which: SIOCGSKNS: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("net:[%llu]\n", (unsigned long long)st.st_ino);
-	return 0;
+	return print_id(nsfd, "SIOCGSKNS");
 }

@@ -42,9 +42,12 @@
 //	EMFILE, ENFILE, ENOMEM
 //	ENOSYS        the msocket module is not loaded (no /dev/msocket)
 //
-// Write permission on a stack file means "may make sockets in it", read
-// permission "may read its namespace" (NetnsID); they are checked at every
-// call, on the caller's credentials.
+// Write permission on a stack file means "may make sockets in it" (using a
+// stack is opening its file for writing, which the kernel does for every
+// socket a Stack makes, so the w bit and every LSM decide at each call, on
+// the caller's credentials); read permission means "may read its
+// namespace" (NetnsID: the namespace's 64-bit id, as NS_GET_ID and
+// listns(2) give it, not the inode number N of net:[N]).
 //
 // # Names
 //

@@ -16,8 +16,11 @@ import (
 
 // A Stack is a network stack opened from its stack file: an O_PATH fd of
 // the file, opened once, by which every socket names the stack. It keeps
-// naming the same stack if the file is renamed. A Stack may be used by any
-// number of goroutines at once.
+// naming the same stack if the file is renamed. Using a stack is opening
+// its stack file for writing: the kernel does that for each socket made
+// through the O_PATH fd, so each is checked against the file's w bit and
+// every LSM when it is made. A Stack may be used by any number of
+// goroutines at once.
 type Stack struct {
 	path string
 	file *os.File // O_PATH, O_CLOEXEC: owns fd (and closes it if s is lost)
@@ -140,9 +143,12 @@ func (s *Stack) openForReading() (int, error) {
 	return fd, err
 }
 
-// NetnsID returns the id of the stack's network namespace: the inode
-// number of its nsfs file, the N of net:[N] in /proc/PID/ns/net and lsns
-// (STACKFS_IOC_NETNS_ID). Needs read permission on the stack file.
+// NetnsID returns the id of the stack's network namespace
+// (STACKFS_IOC_NETNS_ID): its 64-bit namespace id, the one NS_GET_ID
+// (linux/nsfs.h) gives for its nsfs files and listns(2) lists, never
+// reused while the system runs; comparable with SocketNetnsID and NsfsID.
+// It is not the nsfs inode number (the N of net:[N] in /proc/PID/ns/net
+// and lsns). Needs read permission on the stack file.
 func (s *Stack) NetnsID() (uint64, error) {
 	fd, err := s.openForReading()
 	if err != nil {
@@ -193,9 +199,10 @@ func SocketNetnsCookie(c syscall.Conn) (uint64, error) {
 }
 
 // SocketNetnsID returns the id of the network namespace that the socket c
-// belongs to (SIOCGSKNS), comparable with NetnsID. The kernel allows it
-// only with CAP_NET_ADMIN over that namespace; SocketNetnsCookie works
-// for anyone.
+// belongs to: NS_GET_ID on the nsfs fd SIOCGSKNS gives, the namespace's
+// 64-bit id, comparable with NetnsID (not the nsfs inode number of
+// net:[N]). The kernel allows SIOCGSKNS only with CAP_NET_ADMIN over that
+// namespace; SocketNetnsCookie works for anyone.
 func SocketNetnsID(c syscall.Conn) (uint64, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -210,17 +217,38 @@ func SocketNetnsID(c syscall.Conn) (uint64, error) {
 			return
 		}
 		defer syscall.Close(ns)
-		var st syscall.Stat_t
-		if err := syscall.Fstat(ns, &st); err != nil {
-			serr = os.NewSyscallError("fstat", err)
-			return
-		}
-		id = st.Ino
+		id, serr = nsfsID(ns)
 	})
 	if err == nil {
 		err = serr
 	}
 	return id, err
+}
+
+// nsfsID is NS_GET_ID on the nsfs fd ns.
+func nsfsID(ns int) (uint64, error) {
+	var id uint64
+	if _, err := ioctl(ns, nsGetID, unsafe.Pointer(&id)); err != nil {
+		return 0, os.NewSyscallError("ioctl NS_GET_ID", err)
+	}
+	return id, nil
+}
+
+// NsfsID returns the 64-bit id of the namespace of the nsfs file f
+// (/proc/PID/ns/net, /run/netns/NAME; NS_GET_ID of linux/nsfs.h): the id
+// NetnsID gives for a stack of that namespace, not the file's inode
+// number. ENOTTY on kernels without namespace ids (before Linux 6.18).
+func NsfsID(f *os.File) (uint64, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var id uint64
+	var serr error
+	if err := rc.Control(func(fd uintptr) { id, serr = nsfsID(int(fd)) }); err != nil {
+		return 0, err
+	}
+	return id, serr
 }
 
 // --- the net package's side -------------------------------------------------

@@ -73,13 +73,20 @@ func cookies(t *testing.T) map[string]uint64 {
 	return out
 }
 
-func nsIno(t *testing.T, path string) uint64 {
+// nsID is the 64-bit id (NS_GET_ID) of the namespace of the nsfs file at
+// path: what NetnsID gives, not the file's inode number.
+func nsID(t *testing.T, path string) uint64 {
 	t.Helper()
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
+	f, err := os.Open(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return st.Ino
+	defer f.Close()
+	id, err := msocket.NsfsID(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func openStacks(t *testing.T) []*msocket.Stack {
@@ -150,10 +157,10 @@ func TestVMThreeStacks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ino := nsIno(t, "/run/netns/msgo-"+stackNames[i]); id != ino {
-			t.Fatalf("%s: NetnsID %d, /run/netns/msgo-%s is %d", s, id, stackNames[i], ino)
+		if nsid := nsID(t, "/run/netns/msgo-"+stackNames[i]); id != nsid {
+			t.Fatalf("%s: NetnsID %d, /run/netns/msgo-%s is %d", s, id, stackNames[i], nsid)
 		}
-		if native == fmt.Sprintf("net:[%d]", id) {
+		if nsID(t, "/proc/thread-self/ns/net") == id {
 			t.Fatalf("%s is the native namespace", s)
 		}
 		ck[i] = want[stackNames[i]]

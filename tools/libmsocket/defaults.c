@@ -338,28 +338,27 @@ static char *defaults_format(const struct defaults *d)
 
 /*
  * The open flags that mark a kept fd as the library's own: O_WRONLY with
- * O_NOFOLLOW. A program that closes the kept fd and opens the same stack
- * file again on the same number (closefrom() then open()) has an fd that
- * fstat() cannot tell from ours; its open flags tell it, unless it too
- * opened O_WRONLY | O_NOFOLLOW. The stored paths are canonical, so
- * O_NOFOLLOW changes nothing for them; a path set by hand whose last
- * component is a symlink is opened without it, and that fd is closed
- * only on the st_dev/st_ino check.
+ * O_DSYNC, which means nothing for a stack file (it has no data to sync)
+ * and which a program has no reason to ask for. A program that closes the
+ * kept fd and opens the same stack file again on the same number
+ * (closefrom() then open()) has an fd that fstat() cannot tell from ours;
+ * its open flags tell it.
  */
-#define KEPT_MARK (O_WRONLY | O_NOFOLLOW)
-#define KEPT_MARK_MASK (O_ACCMODE | O_NOFOLLOW)
-static bool kept_marked[MSOCKET_FAMILIES + 1];
+#define KEPT_MARK (O_WRONLY | O_DSYNC)
+#define KEPT_MARK_MASK (O_ACCMODE | O_DSYNC)
 
-/* Whether @stack->fd, kept for @slot, is still the file it was opened on. */
-static bool stack_fd_is_ours(int slot, const struct msocket_stack_fd *stack)
+#ifndef O_EMPTYPATH
+#define O_EMPTYPATH (1 << 26)	/* Linux 7.x: openat(fd, "") reopens @fd */
+#endif
+
+/* Whether the kept @stack->fd is still the file it was opened on. */
+static bool stack_fd_is_ours(const struct msocket_stack_fd *stack)
 {
 	struct stat st;
 	int flags;
 
 	if (fstat(stack->fd, &st) || st.st_dev != stack->dev || st.st_ino != stack->ino)
 		return false;
-	if (!kept_marked[slot])
-		return true;
 	flags = fcntl(stack->fd, F_GETFL);
 	return flags >= 0 && (flags & KEPT_MARK_MASK) == KEPT_MARK;
 }
@@ -376,7 +375,7 @@ static void kept_drop(int slot)
 
 	if (k->fd < 0)
 		return;
-	if (stack_fd_is_ours(slot, k))
+	if (stack_fd_is_ours(k))
 		close(k->fd);
 	__atomic_store_n(&k->fd, -1, __ATOMIC_RELEASE);
 	errno = err;
@@ -390,28 +389,46 @@ static void kept_drop_all(void)
 		kept_drop(slot);
 }
 
-/* Opens the stack file @path for @slot and keeps the fd: false if it fails. */
+/*
+ * Opens the file @pfd is open on (O_PATH) once more, for writing: with
+ * O_EMPTYPATH, else through /proc/self/fd (kernels without it ignore the
+ * flag, and the empty path is ENOENT).
+ */
+static int reopen_for_writing(int pfd)
+{
+	char link[32];
+	int fd;
+
+	fd = openat(pfd, "", KEPT_MARK | O_CLOEXEC | O_EMPTYPATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	return open(link, KEPT_MARK | O_CLOEXEC);
+}
+
+/*
+ * Opens the stack file @path for @slot, for writing, and keeps the fd:
+ * false if it fails. The path may have been set by hand: it is opened for
+ * writing only once it is known to be a stack file, never a FIFO (which
+ * would block) or a device.
+ */
 static bool kept_open(int slot, const char *path)
 {
 	struct msocket_stack_fd *k = &kept[slot];
-	int fd, err = errno;
+	int pfd, fd = -1, err = errno;
 	struct stat st;
 
-	fd = open(path, KEPT_MARK | O_CLOEXEC);
-	kept_marked[slot] = true;
-	if (fd < 0 && errno == ELOOP) {
-		/* A symlink set by hand: the file it names, unmarked. */
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		kept_marked[slot] = false;
-	}
-	if (fd >= 0 && fstat(fd, &st) == 0) {
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd >= 0 && fstat(pfd, &st) == 0 && S_ISSTACK(st.st_mode))
+		fd = reopen_for_writing(pfd);
+	if (pfd >= 0)
+		close(pfd);
+	if (fd >= 0) {
 		__atomic_store_n(&k->dev, st.st_dev, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->ino, st.st_ino, __ATOMIC_RELAXED);
 		__atomic_store_n(&k->fd, fd, __ATOMIC_RELEASE);
 		return true;
 	}
-	if (fd >= 0)
-		close(fd);
 	errno = err;
 	return false;
 }

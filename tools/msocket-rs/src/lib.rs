@@ -9,7 +9,8 @@
 //! - [`Stack`]: open a stack file and make sockets there, raw
 //!   ([`Stack::socket`]) or as std types ([`Stack::tcp_listener`],
 //!   [`Stack::tcp_connect`], [`Stack::udp_bind`]); read its namespace
-//!   ([`Stack::netns_fd`], [`Stack::netns_id`]) and probe its families.
+//!   ([`Stack::netns_fd`], [`Stack::netns_id`]: the 64-bit namespace id of
+//!   `NS_GET_ID` and listns(2)) and probe its families.
 //! - Default stacks per address family ([`set_default`], [`socket`],
 //!   [`Defaults`]), kept in the environment variable `MSOCKET_DEFAULTS` and
 //!   shared with the C library libmsocket, whose `socket()` follows them,
@@ -145,9 +146,10 @@ struct Kept {
     stacks: std::collections::HashMap<PathBuf, std::sync::Arc<KeptStack>>,
 }
 
-/// A kept stack file and its `st_dev`/`st_ino` when it was opened.
+/// A kept stack file, open for writing, and its `st_dev`/`st_ino` when it
+/// was opened.
 struct KeptStack {
-    stack: Stack,
+    fd: OwnedFd,
     dev: u64,
     ino: u64,
 }
@@ -182,11 +184,16 @@ fn default_kept(domain: i32) -> io::Result<Option<(PathBuf, Option<std::sync::Ar
     if let Some(s) = k.stacks.get(&path) {
         return Ok(Some((path, Some(s.clone()))));
     }
-    // The errors of the open are those the kernel would give by path.
+    // The errors of the open are those the kernel would give by path. The
+    // file is checked to be a stack file (O_PATH) before it is opened for
+    // writing, through that fd: the open for writing is the permission
+    // check (the w bit, every LSM's), and one that fails (EACCES, EROFS)
+    // leaves the call to be made by path, which gives the kernel's error.
     let stack = Stack::open(&path)?;
-    let opened = stack::dev_ino(stack.fd().expect("opened by path"))
-        .ok()
-        .map(|(dev, ino)| std::sync::Arc::new(KeptStack { stack, dev, ino }));
+    let opened = stack.reopen(libc::O_WRONLY).ok().and_then(|fd| {
+        let (dev, ino) = stack::dev_ino(fd.as_fd()).ok()?;
+        Some(std::sync::Arc::new(KeptStack { fd, dev, ino }))
+    });
     if let Some(s) = &opened {
         k.stacks.insert(path.clone(), s.clone());
     }
@@ -210,10 +217,12 @@ fn forget_kept(path: &Path, stale: &std::sync::Arc<KeptStack>) {
 /// protocol)` of the C library, or `socket(2)` in a program linked with
 /// libmsocket. Close-on-exec, as [`Stack::socket`].
 ///
-/// As libmsocket does, the default's stack file is opened once, at its
-/// first use, and the stack named by that fd with `MSOCKET_EXPECT_STACK`:
-/// if the file was since unlinked or replaced, the kernel says so
-/// (`ESTALE`), the call is made by path and the file opened again next
+/// As libmsocket does, the default's stack file is opened for writing once,
+/// at its first use, and sockets are made with that fd
+/// (`STACKFS_IOC_SOCKET` with `STACKFS_SOCKET_EXPECT` and the file's tag,
+/// or `MSOCKET_IOC_SOCKET` with `MSOCKET_EXPECT_STACK` for arguments that
+/// do not fit): if the file was since unlinked or replaced, the kernel says
+/// so (`ESTALE`), the call is made by path and the file opened again next
 /// time. A change of [`defaults::ENV`] lets the kept files go.
 pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
     if ty == SOCK_DEFAULT {
@@ -223,8 +232,7 @@ pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
     match default_kept(domain)? {
         None => Stack::native().socket(domain, ty, protocol),
         Some((path, Some(kept))) => {
-            let fd = kept.stack.fd().expect("a kept stack is a stack file");
-            match sys::msocket_expect(fd, kept.dev, kept.ino, domain, ty, protocol) {
+            match sys::msocket_kept(kept.fd.as_fd(), kept.dev, kept.ino, domain, ty, protocol) {
                 Err(e) if e.raw_os_error() == Some(libc::ESTALE) => {
                     forget_kept(&path, &kept);
                     let c = stack::c_path(&path)?;
@@ -261,9 +269,11 @@ pub fn mkstack<P: AsRef<Path>>(path: P, netns: impl AsFd, mode: u32) -> io::Resu
     sys::mkstack(libc::AT_FDCWD, &path, netns.as_fd().as_raw_fd(), mode)
 }
 
-/// The id of the network namespace a socket belongs to (`SIOCGSKNS`),
-/// comparable with [`Stack::netns_id`]. Needs `CAP_NET_ADMIN` over that
-/// namespace.
+/// The id of the network namespace a socket belongs to: `NS_GET_ID` on
+/// the nsfs fd `SIOCGSKNS` gives, the 64-bit namespace id, comparable with
+/// [`Stack::netns_id`] (not the nsfs inode number of `net:[N]`). Needs
+/// `CAP_NET_ADMIN` over that namespace; `ENOTTY` on kernels without
+/// namespace ids (before Linux 6.18).
 pub fn socket_netns_id(socket: impl AsFd) -> io::Result<u64> {
     // SAFETY: SIOCGSKNS takes no argument.
     let ns = unsafe {

@@ -15,10 +15,16 @@ use crate::{family, is_stack, sys, Defaults, SOCK_DEFAULT};
 ///
 /// A stack opened from a file holds an `O_PATH` descriptor of it, so it
 /// keeps naming the same stack if the file is renamed or its directory
-/// changes. Every socket is checked by the kernel against the file's
-/// permissions at the time it is made: write permission on the stack file
-/// allows sockets, read permission allows [`Stack::netns_fd`] and
-/// [`Stack::netns_id`].
+/// changes. Using a stack is opening its stack file for writing: through an
+/// `O_PATH` descriptor the kernel does that for every socket, so each is
+/// checked against the file's permissions (and every LSM) at the time it is
+/// made. Write permission on the stack file allows sockets, read permission
+/// [`Stack::netns_fd`] and [`Stack::netns_id`].
+///
+/// A stack made [from](Stack::from) a descriptor open for writing on the
+/// stack file (`O_WRONLY` or `O_RDWR`, perhaps received from a process
+/// that may open it) makes its sockets with that descriptor, which is the
+/// permission: the kernel checked it when the file was opened.
 ///
 /// ```no_run
 /// use msocket::Stack;
@@ -36,11 +42,13 @@ pub struct Stack {
 #[derive(Debug)]
 enum Inner {
     Native,
-    /// A stack file's fd (`O_PATH` or readable); its path if it was opened
-    /// by path.
+    /// A stack file's fd (`O_PATH`, readable or writable); its path if it
+    /// was opened by path; whether the fd is open for writing (then its
+    /// sockets are made by `STACKFS_IOC_SOCKET` on it).
     File {
         fd: OwnedFd,
         path: Option<PathBuf>,
+        writable: bool,
     },
 }
 
@@ -60,9 +68,24 @@ fn fstat(fd: RawFd) -> io::Result<libc::stat> {
     Ok(unsafe { st.assume_init() })
 }
 
-/// The id (nsfs inode number) of the namespace of the nsfs fd `fd`.
+/// The 64-bit id of the namespace of the nsfs fd `fd` (`NS_GET_ID`): the
+/// id `STACKFS_IOC_NETNS_ID` gives and listns(2) lists, not the nsfs inode
+/// number (the `N` of `net:[N]`). `ENOTTY` on kernels without namespace
+/// ids (before Linux 6.18).
 pub(crate) fn nsfs_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
-    Ok(fstat(fd.as_raw_fd())?.st_ino)
+    let mut id = 0u64;
+    // SAFETY: NS_GET_ID writes a u64 to its argument.
+    unsafe { sys::ioctl(fd.as_raw_fd(), sys::NS_GET_ID, (&mut id as *mut u64).cast())? };
+    Ok(id)
+}
+
+/// Whether the open file `fd` is open for writing.
+fn open_for_writing(fd: RawFd) -> bool {
+    // SAFETY: F_GETFL takes no argument.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0
+        && flags & libc::O_PATH == 0
+        && matches!(flags & libc::O_ACCMODE, libc::O_WRONLY | libc::O_RDWR)
 }
 
 /// The `st_dev` and `st_ino` of the file `fd` is open on.
@@ -171,8 +194,19 @@ impl Stack {
             inner: Inner::File {
                 fd,
                 path: Some(path.to_path_buf()),
+                writable: false,
             },
         })
+    }
+
+    /// The stack file opened again, through this stack's fd (the same
+    /// file, wherever it is now) or else by path, with `flags`
+    /// (`O_CLOEXEC` added): the open is checked as any open is.
+    pub(crate) fn reopen(&self, flags: i32) -> io::Result<OwnedFd> {
+        match &self.inner {
+            Inner::Native => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+            Inner::File { fd, path, .. } => Stack::open_again(fd, path.as_deref(), flags),
+        }
     }
 
     /// A second handle on the same stack: the stack file's fd duplicated
@@ -181,9 +215,10 @@ impl Stack {
         Ok(Stack {
             inner: match &self.inner {
                 Inner::Native => Inner::Native,
-                Inner::File { fd, path } => Inner::File {
+                Inner::File { fd, path, writable } => Inner::File {
                     fd: fd.try_clone()?,
                     path: path.clone(),
+                    writable: *writable,
                 },
             },
         })
@@ -233,10 +268,19 @@ impl Stack {
         matches!(self.inner, Inner::Native)
     }
 
-    /// The msocket system call on this stack.
+    /// The msocket system call on this stack: `STACKFS_IOC_SOCKET` on an
+    /// fd open for writing when the arguments fit it, else
+    /// `MSOCKET_IOC_SOCKET` with the fd (which the kernel opens for
+    /// writing for the call if it is `O_PATH` or read-only).
     fn msocket(&self, domain: i32, ty: i32, protocol: i32) -> io::Result<Option<OwnedFd>> {
         match &self.inner {
             Inner::Native => sys::msocket(libc::AT_FDCWD, None, 0, domain, ty, protocol),
+            Inner::File {
+                fd, writable: true, ..
+            } if sys::stack_arg(domain, ty, protocol).is_some() => {
+                let arg = sys::stack_arg(domain, ty, protocol).expect("checked above");
+                sys::stack_socket(fd.as_fd(), arg, ty)
+            }
             Inner::File { fd, .. } => sys::msocket(
                 fd.as_raw_fd(),
                 None,
@@ -306,18 +350,21 @@ impl Stack {
         Ok(out)
     }
 
-    /// Opens the stack file for reading, which the namespace ioctls need.
-    fn open_for_reading(fd: &OwnedFd, path: Option<&Path>) -> io::Result<OwnedFd> {
+    /// Opens the stack file again with `flags`: through `/proc/self/fd`
+    /// (the same file, wherever it is now), else by path.
+    fn open_again(fd: &OwnedFd, path: Option<&Path>, flags: i32) -> io::Result<OwnedFd> {
         let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        match (
-            sys::open(&c_path(Path::new(&proc_path))?, libc::O_RDONLY),
-            path,
-        ) {
+        match (sys::open(&c_path(Path::new(&proc_path))?, flags), path) {
             (Err(e), Some(path)) if e.raw_os_error() == Some(libc::ENOENT) => {
-                sys::open(&c_path(path)?, libc::O_RDONLY)
+                sys::open(&c_path(path)?, flags)
             }
             (other, _) => other,
         }
+    }
+
+    /// Opens the stack file for reading, which the namespace ioctls need.
+    fn open_for_reading(fd: &OwnedFd, path: Option<&Path>) -> io::Result<OwnedFd> {
+        Stack::open_again(fd, path, libc::O_RDONLY)
     }
 
     /// An nsfs descriptor of the stack's network namespace, for `setns(2)`
@@ -327,7 +374,7 @@ impl Stack {
     pub fn netns_fd(&self) -> io::Result<OwnedFd> {
         match &self.inner {
             Inner::Native => sys::open(c"/proc/thread-self/ns/net", libc::O_RDONLY),
-            Inner::File { fd, path } => {
+            Inner::File { fd, path, .. } => {
                 let file = Stack::open_for_reading(fd, path.as_deref())?;
                 // SAFETY: STACKFS_IOC_NETNS_FD takes no argument.
                 let ns = unsafe {
@@ -343,17 +390,23 @@ impl Stack {
         }
     }
 
-    /// The id of the stack's network namespace: the inode number of its
-    /// nsfs file, the `N` of `net:[N]` in `/proc/PID/ns/net` and `lsns`.
+    /// The id of the stack's network namespace: its 64-bit namespace id,
+    /// the one `NS_GET_ID` (`linux/nsfs.h`) gives for its nsfs files and
+    /// listns(2) lists, never reused while the system runs; comparable with
+    /// [`crate::socket_netns_id`]. It is not the nsfs inode number (the `N`
+    /// of `net:[N]` in `/proc/PID/ns/net` and `lsns`), which is reused once
+    /// the namespace is gone.
     ///
-    /// Errors: `EACCES` without read permission on the stack file.
+    /// Errors: `EACCES` without read permission on the stack file; for the
+    /// native stack, `ENOTTY` on kernels without namespace ids (before
+    /// Linux 6.18).
     pub fn netns_id(&self) -> io::Result<u64> {
         match &self.inner {
             Inner::Native => {
                 let ns = self.netns_fd()?;
                 nsfs_id(std::os::fd::AsFd::as_fd(&ns))
             }
-            Inner::File { fd, path } => {
+            Inner::File { fd, path, .. } => {
                 let file = Stack::open_for_reading(fd, path.as_deref())?;
                 let mut id = 0u64;
                 // SAFETY: STACKFS_IOC_NETNS_ID writes a u64 to its argument.
@@ -476,11 +529,18 @@ impl AsFd for Stack {
 
 /// A stack of an fd opened on a stack file (even `O_PATH`), such as one
 /// received over a unix socket. It is not checked here: a call on an fd
-/// that is not a stack file fails with `EOPNOTSUPP`.
+/// that is not a stack file fails with `EOPNOTSUPP`. An fd open for writing
+/// (`O_WRONLY`, `O_RDWR`) is the permission to use the stack: sockets are
+/// made with it as it is (`STACKFS_IOC_SOCKET`), whoever opened it.
 impl From<OwnedFd> for Stack {
     fn from(fd: OwnedFd) -> Stack {
+        let writable = open_for_writing(fd.as_raw_fd());
         Stack {
-            inner: Inner::File { fd, path: None },
+            inner: Inner::File {
+                fd,
+                path: None,
+                writable,
+            },
         }
     }
 }

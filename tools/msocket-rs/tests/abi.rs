@@ -6,37 +6,21 @@
 use std::path::Path;
 use std::process::Command;
 
-const PROGRAM: &str = r#"
-#include <stddef.h>
-#include <stdio.h>
-#include <sys/socket.h>
-#include <linux/msocket.h>
-#define P(x) printf(#x " %llu\n", (unsigned long long)(x))
-int main(void)
-{
-	P(MSOCKET_IOC_SOCKET);
-	P(MSOCKET_IOC_MKSTACK);
-	P(STACKFS_IOC_NETNS_FD);
-	P(STACKFS_IOC_NETNS_ID);
-	P(S_IFSTACK);
-	P(SOCK_DEFAULT);
-	P(STACKFS_MAGIC);
-	P(MSOCKET_ARGS_SIZE_VER0);
-	P(MSOCKET_ARGS_SIZE_VER1);
-	P(MSOCKET_EXPECT_STACK);
-	P(sizeof(struct msocket_args));
-	P(offsetof(struct msocket_args, domain));
-	P(offsetof(struct msocket_args, type));
-	P(offsetof(struct msocket_args, path));
-	P(offsetof(struct msocket_args, stack_dev));
-	P(offsetof(struct msocket_args, stack_ino));
-	P(sizeof(struct msocket_mkstack_args));
-	P(offsetof(struct msocket_mkstack_args, netns_fd));
-	P(offsetof(struct msocket_mkstack_args, mode));
-	P(offsetof(struct msocket_mkstack_args, path));
-	return 0;
+/// The C program: prints `NAME VALUE` for every name of `names`, each a C
+/// expression over the header.
+fn program(names: &[&str]) -> String {
+    let mut p = String::from(
+        "#include <stddef.h>\n#include <stdio.h>\n#include <sys/socket.h>\n\
+         #include <linux/msocket.h>\nint main(void)\n{\n",
+    );
+    for name in names {
+        p.push_str(&format!(
+            "\tprintf(\"%s\\t%llu\\n\", {name:?}, (unsigned long long)({name}));\n"
+        ));
+    }
+    p.push_str("\treturn 0;\n}\n");
+    p
 }
-"#;
 
 #[test]
 fn abi_matches_the_c_header() {
@@ -44,7 +28,9 @@ fn abi_matches_the_c_header() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let src = dir.join("abi.c");
     let exe = dir.join("abi");
-    std::fs::write(&src, PROGRAM).unwrap();
+    let rust = msocket::abi::values();
+    let names: Vec<&str> = rust.iter().map(|(name, _)| *name).collect();
+    std::fs::write(&src, program(&names)).unwrap();
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .arg("-I")
         .arg(top.join("uapi"))
@@ -59,11 +45,10 @@ fn abi_matches_the_c_header() {
     let c: std::collections::HashMap<&str, u64> = text
         .lines()
         .map(|l| {
-            let (k, v) = l.rsplit_once(' ').unwrap();
+            let (k, v) = l.rsplit_once('\t').unwrap();
             (k, v.parse().unwrap())
         })
         .collect();
-    let rust = msocket::abi::values();
     assert_eq!(rust.len(), c.len());
     for (name, value) in rust {
         assert_eq!(c.get(name), Some(&value), "{name}");

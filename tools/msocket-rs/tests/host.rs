@@ -100,12 +100,31 @@ fn native_stack_sockets() {
     assert_eq!(&buf, b"ping");
     let udp = native.udp_bind("127.0.0.1:0").unwrap();
     assert!(udp.local_addr().unwrap().port() > 0);
-    // The native namespace id is that of /proc/self/ns/net.
-    let id = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
-    assert_eq!(
-        native.netns_id().unwrap(),
-        std::os::unix::fs::MetadataExt::ino(&id)
-    );
+    // The native namespace id is NS_GET_ID of /proc/thread-self/ns/net
+    // (linux/nsfs.h: _IOR(0xb7, 13, __u64)), not its inode number.
+    let ns = std::fs::File::open("/proc/thread-self/ns/net").unwrap();
+    let mut id = 0u64;
+    // SAFETY: NS_GET_ID writes a u64 to its argument.
+    let ret = unsafe {
+        libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&ns),
+            0x8008_b70d as libc::Ioctl,
+            &mut id as *mut u64,
+        )
+    };
+    match native.netns_id() {
+        Ok(got) => {
+            assert_eq!(ret, 0);
+            assert_eq!(got, id);
+            let ino = std::os::unix::fs::MetadataExt::ino(&ns.metadata().unwrap());
+            assert_ne!(got, ino, "the namespace id is not the nsfs inode number");
+        }
+        // A kernel without namespace ids (before 6.18).
+        Err(e) => {
+            assert_eq!(ret, -1);
+            assert_eq!(errno(e), libc::ENOTTY);
+        }
+    }
 }
 
 #[test]

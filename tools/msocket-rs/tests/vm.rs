@@ -59,11 +59,21 @@ fn new_netns() -> OwnedFd {
     .unwrap()
 }
 
+/// The 64-bit id of the namespace of an nsfs fd: `NS_GET_ID`
+/// (`linux/nsfs.h`, `_IOR(0xb7, 13, __u64)`), what `STACKFS_IOC_NETNS_ID`
+/// gives; not the nsfs inode number.
 fn ns_id(fd: impl AsFd) -> u64 {
-    std::fs::File::from(fd.as_fd().try_clone_to_owned().unwrap())
-        .metadata()
-        .unwrap()
-        .ino()
+    let mut id = 0u64;
+    // SAFETY: NS_GET_ID writes a u64 to its argument.
+    let ret = unsafe {
+        libc::ioctl(
+            fd.as_fd().as_raw_fd(),
+            0x8008_b70d as libc::Ioctl,
+            &mut id as *mut u64,
+        )
+    };
+    assert_eq!(ret, 0, "NS_GET_ID: {}", std::io::Error::last_os_error());
+    id
 }
 
 /// A stackfs mounted on a new directory, with stacks "red" and "blue".
@@ -329,7 +339,7 @@ fn native_is_native_under_preload() {
         // The child, run with libmsocket preloaded and every default red:
         // the native stack's socket is the raw system call.
         let red_id: u64 = red_id.to_str().unwrap().parse().unwrap();
-        let own = std::fs::metadata("/proc/self/ns/net").unwrap().ino();
+        let own = ns_id(std::fs::File::open("/proc/self/ns/net").unwrap());
         let fd = Stack::native()
             .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
             .unwrap();
@@ -368,6 +378,21 @@ fn fds_on(path: &Path) -> usize {
         .count()
 }
 
+/// The access mode (`O_ACCMODE` bits) of the fd this process has open on
+/// `path`, if any.
+fn kept_access_mode(path: &Path) -> Option<i32> {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.unwrap();
+            let target = std::fs::read_link(e.path()).ok()?;
+            let fd: i32 = e.file_name().to_str()?.parse().ok()?;
+            // SAFETY: F_GETFL takes no argument.
+            (target == path).then(|| unsafe { libc::fcntl(fd, libc::F_GETFL) } & libc::O_ACCMODE)
+        })
+        .next()
+}
+
 #[test]
 #[ignore = "needs the msocket module and root: run in the VM"]
 fn default_stack_files_are_kept_open() {
@@ -381,8 +406,9 @@ fn default_stack_files_are_kept_open() {
         let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
         assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
     }
-    // Opened once, and kept.
+    // Opened once, for writing, and kept.
     assert_eq!(fds_on(&f.red), 1);
+    assert_eq!(kept_access_mode(&f.red), Some(libc::O_WRONLY));
     // Renamed, it stays the default (the fd follows the file)...
     let moved = f.dir.join("moved");
     std::fs::rename(&f.red, &moved).unwrap();
@@ -436,4 +462,32 @@ fn stack_fd_clone_and_conversions() {
         ),
         libc::EOPNOTSUPP
     );
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn a_stack_fd_open_for_writing_is_the_permission() {
+    let f = Fixture::new();
+    let wr = OwnedFd::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&f.red)
+            .unwrap(),
+    );
+    let stack = Stack::from(wr);
+    // STACKFS_IOC_SOCKET on the fd; its arguments packed, flags included.
+    let fd = stack
+        .socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_NONBLOCK, 0)
+        .unwrap();
+    assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+    // SAFETY: F_GETFL takes no argument.
+    let fl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert_eq!(fl & libc::O_NONBLOCK, libc::O_NONBLOCK);
+    stack.check(libc::AF_UNSPEC).unwrap();
+    assert!(stack.supports(libc::AF_INET).unwrap());
+    // A protocol above 16 bits does not fit the packed argument:
+    // MSOCKET_IOC_SOCKET takes it (and the kernel refuses it).
+    assert!(stack
+        .socket(libc::AF_INET, libc::SOCK_DGRAM, 0x10000)
+        .is_err());
 }

@@ -214,7 +214,9 @@ pub struct Details {
     pub uid: u32,
     /// The group id.
     pub gid: u32,
-    /// The namespace id, if the stack file is readable.
+    /// The namespace's 64-bit id (`STACKFS_IOC_NETNS_ID`: that of
+    /// `NS_GET_ID` and listns(2), not the nsfs inode number), if the stack
+    /// file is readable.
     pub netns_id: Option<u64>,
     /// The interfaces, or why they cannot be read.
     pub interfaces: Result<Vec<Interface>, String>,
@@ -303,9 +305,11 @@ pub fn ls_text(entries: &[Entry]) -> String {
             out.push_str(if e.dir { "/\n" } else { "\n" });
             continue;
         };
+        // The 64-bit namespace id (NS_GET_ID, listns(2)), in a notation
+        // of its own: not "net:[N]", which names the nsfs inode number.
         let id = d
             .netns_id
-            .map_or("net:[?]".to_string(), |id| format!("net:[{id}]"));
+            .map_or("netns-id:?".to_string(), |id| format!("netns-id:{id}"));
         out.push_str(&format!(
             "{} {} {} {} {}\n",
             mode_string(d.mode),
@@ -551,6 +555,35 @@ mod tests {
     fn names_of_ids() {
         assert_eq!(id_name(0, false), "root");
         assert_eq!(id_name(4_000_000, true), "4000000");
+    }
+
+    #[test]
+    fn ls_long_names_the_namespace_id_not_the_inode() {
+        let entry = |netns_id| Entry {
+            name: "red".into(),
+            path: PathBuf::from("/dev/net/red"),
+            dir: false,
+            details: Some(Details {
+                mode: 0o160644,
+                uid: 0,
+                gid: 4_000_000,
+                netns_id,
+                interfaces: Ok(vec![Interface {
+                    name: "lo".into(),
+                    state: "UP",
+                    addresses: vec!["127.0.0.1/8".into()],
+                }]),
+            }),
+        };
+        let entries = [entry(Some(4097)), entry(None)];
+        assert_eq!(
+            ls_text(&entries),
+            "rw-r--r-- root 4000000 netns-id:4097 red\n    lo           UP             127.0.0.1/8\n\
+             rw-r--r-- root 4000000 netns-id:? red\n    lo           UP             127.0.0.1/8\n"
+        );
+        let json = ls_json(&entries);
+        assert!(json.contains(r#""netns_id":4097,"#), "{json}");
+        assert!(json.contains(r#""netns_id":null,"#), "{json}");
     }
 
     #[test]

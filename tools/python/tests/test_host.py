@@ -21,11 +21,24 @@ def test_abi_matches_the_c_header(tmp_path):
     values = _abi.values()
     offsets = {
         "size": 0, "flags": 1, "dirfd": 2, "domain": 3, "type": 4, "protocol": 5,
-        "path": 6, "stack_dev": 7, "stack_ino": 8,
+        "path": 6, "stack_dev": 7, "stack_ino": 8, "template_fd": 9, "__reserved": 10,
     }
     fmt = _abi.ARGS.format.lstrip("=")
     for field, i in offsets.items():
         values["offsetof(struct msocket_args, %s)" % field] = struct.calcsize("=" + fmt[:i])
+    # The macros with arguments, on samples: both halves of a 64-bit
+    # st_ino, st_dev with bits above 32 (dropped) and in both 16-bit halves
+    # (swapped), fields beyond their masks; and what libmsocket's
+    # stack_ioctl_arg() sends for a kept fd.
+    for dev, ino in ((0, 0), (0x803, 0x123456789), (0xFEDCBA9876543210, 0x9ABCDEF012345678),
+                     (0x10300003, 0xFFFFFFFFFFFFFFFF)):
+        values["STACKFS_SOCKET_TAG(%#xULL, %#xULL)" % (dev, ino)] = _abi.socket_tag(dev, ino)
+    for args in ((10, 5, 0x84), (0x1FF, 0x1F, 0x12345)):
+        values["STACKFS_SOCKET_ARG(%#x, %#x, %#x)" % args] = _abi.socket_arg(*args)
+    values["STACKFS_SOCKET_ARG(2, 1, 6) | STACKFS_SOCKET_EXPECT | STACKFS_SOCKET_NONBLOCK"
+           " | STACKFS_SOCKET_CLOEXEC | (unsigned long)STACKFS_SOCKET_TAG(0x803ULL,"
+           " 0x123456789ULL) << 32"] = _abi.stack_ioctl_arg(
+        0x803, 0x123456789, 2, 1 | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC, 6)
     lines = ["#include <stddef.h>", "#include <stdio.h>", "#include <fcntl.h>",
              "#include <sys/socket.h>", "#include <linux/sockios.h>", "#include <linux/msocket.h>",
              "#ifndef SO_NETNS_COOKIE", "#define SO_NETNS_COOKIE 71", "#endif",
@@ -46,9 +59,42 @@ def test_abi_matches_the_c_header(tmp_path):
 
 
 def test_struct_layout():
-    assert _abi.ARGS.size == 48 == _abi.ARGS_SIZE_VER1
+    assert _abi.ARGS.size == 56 == _abi.ARGS_SIZE_VER2
     assert _abi.MSOCKET_IOC_SOCKET == 0x4020B901
     assert _abi.STACKFS_IOC_NETNS_ID == 0x8008B911
+    assert _abi.STACKFS_IOC_SOCKET == 0xB912
+    assert _abi.NS_GET_ID == 0x8008B70D
+
+
+def test_stack_ioctl_arg_refuses_what_does_not_fit():
+    arg = _abi.stack_ioctl_arg
+    assert arg(1, 2, socket.AF_INET, -1, 0) is None
+    assert arg(1, 2, 256, socket.SOCK_DGRAM, 0) is None
+    assert arg(1, 2, socket.AF_INET, socket.SOCK_DGRAM, 0x10000) is None
+    assert arg(1, 2, socket.AF_INET, 16, 0) is None
+    a = arg(1, 2, socket.AF_UNIX, socket.SOCK_DGRAM, 0)
+    assert a & 0xFFFFFFFF == 0x42010000 | 0x02000000
+    assert a >> 32 == _abi.socket_tag(1, 2)
+    # SOCK_DEFAULT fits: the check by fd.
+    assert arg(1, 2, 0, 0, 0) & 0xFFFFFFFF == _abi.SOCKET_EXPECT
+
+
+def test_namespace_ids_are_not_inode_numbers():
+    fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        try:
+            nsid = msocket.nsfs_id(fd)
+        except OSError as e:
+            assert e.errno == errno.ENOTTY  # a kernel before 6.18
+            return
+        assert nsid != os.fstat(fd).st_ino
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            try:
+                assert msocket.socket_netns_id(s) == nsid
+            except PermissionError:
+                pass  # SIOCGSKNS needs CAP_NET_ADMIN
+    finally:
+        os.close(fd)
 
 
 def p(d, family):

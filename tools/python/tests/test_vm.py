@@ -25,12 +25,22 @@ RED_IP, BLUE_IP = "10.0.0.1", "10.0.0.2"
 HERE = pathlib.Path(__file__).resolve().parent
 
 
+def nsfile_id(path):
+    """The 64-bit id (NS_GET_ID) of the namespace of the nsfs file *path*:
+    what Stack.netns_id() gives, not the file's inode number."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return msocket.nsfs_id(fd)
+    finally:
+        os.close(fd)
+
+
 def ns_ino(name):
-    return os.stat("/run/netns/" + name).st_ino
+    return nsfile_id("/run/netns/" + name)
 
 
 def native_ino():
-    return os.stat("/proc/thread-self/ns/net").st_ino
+    return nsfile_id("/proc/thread-self/ns/net")
 
 
 def cookie_inside(name):
@@ -260,7 +270,8 @@ def test_default_stack_checks_and_canonical(red):
 
 
 def test_default_follows_its_file_and_replacement(red, blue):
-    """As libmsocket: the kept fd names the stack with MSOCKET_EXPECT_STACK;
+    """As libmsocket: the kept fd, open for writing, names the stack with
+    MSOCKET_EXPECT_STACK (or STACKFS_SOCKET_EXPECT);
     a file replaced by another stack makes the kernel say ESTALE, and the
     call goes by path, to the new stack."""
     subprocess.run(["mstack", "add", "-m", "0666", "/dev/net/moving", "--netns", "/run/netns/mspy-red"],
@@ -269,6 +280,11 @@ def test_default_follows_its_file_and_replacement(red, blue):
         msocket.set_default_stack("/dev/net/moving", socket.AF_INET)
         with msocket.socket() as s:
             assert msocket.socket_netns_id(s) == red.netns_id()
+        # The kept fd is open for writing: the open was the permission check.
+        import fcntl
+
+        kept = msocket._kept["/dev/net/moving"][0]
+        assert fcntl.fcntl(kept, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
         subprocess.run(["mstack", "rm", "/dev/net/moving"], check=True)
         subprocess.run(["mstack", "add", "-m", "0666", "/dev/net/moving", "--netns",
                         "/run/netns/mspy-blue"], check=True)
@@ -344,7 +360,7 @@ def test_threads_make_sockets_in_both_stacks(red, blue):
                 with stack.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                     if msocket.socket_netns_id(s) != stack.netns_id():
                         errors.append((i, n))
-                if native_ino() != os.stat("/proc/self/ns/net").st_ino:
+                if native_ino() != nsfile_id("/proc/self/ns/net"):
                     errors.append(("moved", i))
         except Exception as e:  # noqa: BLE001
             errors.append(e)

@@ -49,7 +49,7 @@ from ._defaults import FAMILIES, Defaults, ParseError, family_name, family_parse
 
 __all__ = [
     "Stack", "socket", "create_connection", "create_server", "default_stack",
-    "set_default_stack", "socket_netns_cookie", "socket_netns_id", "is_stack",
+    "set_default_stack", "socket_netns_cookie", "socket_netns_id", "nsfs_id", "is_stack",
     "Defaults", "ParseError", "family_name", "family_parse", "DEFAULTS_ENV",
     "DEVICE", "S_IFSTACK", "SOCK_DEFAULT", "STACKFS_MAGIC", "FAMILIES",
 ]
@@ -137,7 +137,10 @@ class Stack(_Maker):
     """A network stack, opened from its stack file *path* (str, bytes or
     path-like): an O_PATH fd of the file, opened once, by which every
     socket names the stack, so it keeps naming the same stack if the file
-    is renamed. Usable from any number of threads; a context manager.
+    is renamed. Using a stack is opening its file for writing: the kernel
+    does that for each socket made through the O_PATH fd, so each is
+    checked against the file's w bit and every LSM at the time it is made.
+    Usable from any number of threads; a context manager.
 
     Raises OSError: those of open(2) (ENOENT, EACCES on a directory...),
     EOPNOTSUPP if *path* is not a stack file.
@@ -224,9 +227,12 @@ class Stack(_Maker):
             return os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
 
     def netns_id(self):
-        """The id of the stack's network namespace: the N of net:[N] in
-        /proc/PID/ns/net and lsns (STACKFS_IOC_NETNS_ID; needs read
-        permission on the stack file)."""
+        """The id of the stack's network namespace (STACKFS_IOC_NETNS_ID;
+        needs read permission on the stack file): its 64-bit namespace id,
+        the one NS_GET_ID (linux/nsfs.h) gives for its nsfs files and
+        listns(2) lists, never reused while the system runs; comparable with
+        :func:`socket_netns_id`. Not the nsfs inode number (the N of
+        net:[N] in /proc/PID/ns/net and lsns)."""
         import fcntl
 
         fd = self._open_for_reading()
@@ -264,15 +270,27 @@ def socket_netns_cookie(sock):
     return struct.unpack("=Q", raw)[0]
 
 
+def nsfs_id(fd):
+    """The 64-bit id of the namespace of the nsfs fd *fd* (NS_GET_ID of
+    linux/nsfs.h): what :meth:`Stack.netns_id` gives, not the inode number.
+    OSError ENOTTY on kernels without namespace ids (before Linux 6.18)."""
+    import fcntl
+
+    buf = bytearray(8)
+    fcntl.ioctl(fd, _abi.NS_GET_ID, buf)
+    return struct.unpack("=Q", buf)[0]
+
+
 def socket_netns_id(sock):
-    """The id of the namespace the socket *sock* belongs to (SIOCGSKNS),
-    comparable with :meth:`Stack.netns_id`; needs CAP_NET_ADMIN over that
-    namespace."""
+    """The id of the namespace the socket *sock* belongs to: NS_GET_ID on
+    the nsfs fd SIOCGSKNS gives, the namespace's 64-bit id, comparable
+    with :meth:`Stack.netns_id` (not the nsfs inode number of net:[N]);
+    needs CAP_NET_ADMIN over that namespace."""
     import fcntl
 
     ns = fcntl.ioctl(sock.fileno(), _abi.SIOCGSKNS, 0)
     try:
-        return os.fstat(ns).st_ino
+        return nsfs_id(ns)
     finally:
         os.close(ns)
 
@@ -280,9 +298,9 @@ def socket_netns_id(sock):
 # --- default stacks ----------------------------------------------------------
 
 _defaults_lock = threading.Lock()
-# The fds kept on the stack files of the defaults, as libmsocket keeps
-# them: path -> (fd, st_dev, st_ino), for the value of the variable in
-# _kept_for; dropped when the variable changes.
+# The fds kept open for writing on the stack files of the defaults, as
+# libmsocket keeps them: path -> (fd, st_dev, st_ino), for the value of the
+# variable in _kept_for; dropped when the variable changes.
 _kept = {}
 _kept_for = None
 
@@ -346,8 +364,16 @@ def _kept_fd(path):
         _kept_for = value
     k = _kept.get(path)
     if k is None:
+        # Checked to be a stack file (O_PATH), then opened for writing
+        # through that fd: the open for writing is the permission check
+        # (the w bit, every LSM's); one that fails (EACCES, EROFS) leaves
+        # the call to be made by path, which gives the kernel's error.
         try:
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            with Stack(path) as stack:
+                try:
+                    fd = os.open("/proc/self/fd/%d" % stack.fileno(), os.O_WRONLY | os.O_CLOEXEC)
+                except FileNotFoundError:
+                    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
         except OSError:
             return None
         st = os.fstat(fd)
@@ -358,10 +384,12 @@ def _kept_fd(path):
 def socket(family=_socket.AF_INET, type=_socket.SOCK_STREAM, proto=0):
     """A socket of *family*'s default stack: ``msocket(NULL, ...)`` of
     libmsocket, or plain socket.socket() when the default is the native
-    stack. Like libmsocket, the default's stack file is opened once and
-    kept, and named by its fd with MSOCKET_EXPECT_STACK: if the file was
-    removed or replaced, or the fd closed, the kernel says so (ESTALE) and
-    the call is made by path."""
+    stack. Like libmsocket, the default's stack file is opened for writing
+    once and kept, and sockets are made with that fd
+    (STACKFS_IOC_SOCKET with STACKFS_SOCKET_EXPECT where the interpreter's
+    fcntl.ioctl can pass the stack file's tag, else MSOCKET_IOC_SOCKET
+    with MSOCKET_EXPECT_STACK): if the file was removed or replaced, or the
+    fd closed, the kernel says so (ESTALE) and the call is made by path."""
     path = default_stack(family)
     if path is None:
         return _socket.socket(family, type, proto)
@@ -372,7 +400,7 @@ def socket(family=_socket.AF_INET, type=_socket.SOCK_STREAM, proto=0):
         k = _kept_fd(path)
     if k is not None:
         try:
-            return _wrap(_abi.msocket_expect(k[0], k[1], k[2], family, flags, proto),
+            return _wrap(_abi.msocket_kept(k[0], k[1], k[2], family, flags, proto),
                          family, type, proto)
         except OSError as e:
             if e.errno not in (errno.ESTALE, errno.EBADF):

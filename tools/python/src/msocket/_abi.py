@@ -15,11 +15,14 @@ STACKFS_MAGIC = 0x6D736B74
 DEVICE = "/dev/msocket"
 
 # struct msocket_args: size, flags, dirfd, domain, type, protocol (u32 u32
-# s32 s32 s32 s32), path, stack_dev, stack_ino (aligned u64).
-ARGS = struct.Struct("=IIiiiiQQQ")
+# s32 s32 s32 s32), path, stack_dev, stack_ino (aligned u64), template_fd,
+# __reserved (s32 u32).
+ARGS = struct.Struct("=IIiiiiQQQiI")
 ARGS_SIZE_VER0 = 32
 ARGS_SIZE_VER1 = 48
+ARGS_SIZE_VER2 = 56
 EXPECT_STACK = 0x1
+TEMPLATE = 0x2
 
 AT_FDCWD = -100
 AT_EMPTY_PATH = 0x1000
@@ -36,8 +39,115 @@ MSOCKET_IOC_SOCKET = _ioc(_IOC_WRITE, 0x01, ARGS_SIZE_VER0)
 MSOCKET_IOC_MKSTACK = _ioc(_IOC_WRITE, 0x02, 32)
 STACKFS_IOC_NETNS_FD = _ioc(_IOC_NONE, 0x10, 0)
 STACKFS_IOC_NETNS_ID = _ioc(_IOC_READ, 0x11, 8)
+STACKFS_IOC_SOCKET = _ioc(_IOC_NONE, 0x12, 0)
 SIOCGSKNS = 0x894C
 SO_NETNS_COOKIE = 71
+# NS_GET_ID of linux/nsfs.h, _IOR(0xb7, 13, __u64): the 64-bit id of the
+# namespace of an nsfs fd (what STACKFS_IOC_NETNS_ID gives, listns(2) lists).
+NS_GET_ID = (_IOC_READ << 30) | (8 << 16) | (0xB7 << 8) | 13
+
+# The argument of STACKFS_IOC_SOCKET (an ioctl of an fd open for writing on
+# the stack file): protocol, domain and type packed, flags, and with
+# SOCKET_EXPECT the stack file's tag in bits 32-63.
+SOCKET_PROTOCOL_MAX = 0xFFFF
+SOCKET_DOMAIN_MAX = 0xFF
+SOCKET_TYPE_MAX = 0xF
+SOCKET_NONBLOCK = 1 << 28
+SOCKET_CLOEXEC = 1 << 29
+SOCKET_EXPECT = 1 << 30
+
+
+def socket_arg(domain, type, protocol):
+    """STACKFS_SOCKET_ARG(domain, type, protocol)."""
+    return (((type & SOCKET_TYPE_MAX) << 24) | ((domain & SOCKET_DOMAIN_MAX) << 16)
+            | (protocol & SOCKET_PROTOCOL_MAX))
+
+
+def socket_tag(dev, ino):
+    """STACKFS_SOCKET_TAG(dev, ino): the 32-bit tag of the stack file whose
+    st_dev and st_ino these are."""
+    dev &= 0xFFFFFFFF
+    return ((ino & 0xFFFFFFFF) ^ ((ino >> 32) & 0xFFFFFFFF)
+            ^ (((dev << 16) | (dev >> 16)) & 0xFFFFFFFF))
+
+
+def stack_ioctl_arg(dev, ino, domain, type, proto):
+    """The argument of STACKFS_IOC_SOCKET with SOCKET_EXPECT and the tag of
+    the stack file *dev*/*ino*, as libmsocket's stack_ioctl_arg() makes it;
+    None for arguments it cannot carry (a protocol above 16 bits, a family
+    above 8, flags beyond SOCK_NONBLOCK and SOCK_CLOEXEC, type -1)."""
+    import socket as _socket
+
+    flags = _socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC
+    base = type & ~flags
+    if not (0 <= domain <= SOCKET_DOMAIN_MAX and 0 <= proto <= SOCKET_PROTOCOL_MAX
+            and 0 <= base <= SOCKET_TYPE_MAX):
+        return None
+    arg = socket_arg(domain, base, proto) | SOCKET_EXPECT | (socket_tag(dev, ino) << 32)
+    if type & _socket.SOCK_NONBLOCK:
+        arg |= SOCKET_NONBLOCK
+    if type & _socket.SOCK_CLOEXEC:
+        arg |= SOCKET_CLOEXEC
+    return arg
+
+
+# Whether fcntl.ioctl() passes an integer argument above 2**31 - 1 (no
+# Python up to 3.13 does: it converts the argument to a C int and raises
+# OverflowError, before any system call). Without that, the tag of
+# STACKFS_SOCKET_EXPECT cannot be sent, and MSOCKET_IOC_SOCKET (with
+# MSOCKET_EXPECT_STACK) takes its place.
+_wide_ioctl_arg = True
+
+
+def _same_file(fd, dev, ino):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (dev, ino)
+
+
+def msocket_kept(stack_fd, dev, ino, domain, type, proto):
+    """msocket on the fd *stack_fd* kept open for writing on the stack file
+    *dev*/*ino*, as libmsocket's msocket_stack_fd(): STACKFS_IOC_SOCKET on
+    the fd with STACKFS_SOCKET_EXPECT and the file's tag, or, for arguments
+    that do not fit it (or a Python whose ioctl cannot pass them),
+    MSOCKET_IOC_SOCKET with MSOCKET_EXPECT_STACK. ESTALE if the fd is no
+    longer that stack file, linked; ENOTTY or EINVAL from an fd that fstat
+    shows to be another file is ESTALE too (the answer of whatever file is
+    there now, not the kernel's about the stack)."""
+    global _wide_ioctl_arg
+    arg = stack_ioctl_arg(dev, ino, domain, type, proto) if _wide_ioctl_arg else None
+    if arg is not None:
+        try:
+            return fcntl.ioctl(stack_fd, STACKFS_IOC_SOCKET, arg)
+        except OverflowError:
+            _wide_ioctl_arg = False
+        except OSError as e:
+            if e.errno in (errno.ENOTTY, errno.EINVAL) and not _same_file(stack_fd, dev, ino):
+                raise OSError(errno.ESTALE, os.strerror(errno.ESTALE)) from None
+            if e.errno != errno.EPERM or not _under_seccomp():
+                raise
+    return msocket_expect(stack_fd, dev, ino, domain, type, proto)
+
+
+_seccomp = False
+
+
+def _under_seccomp():
+    """Whether this process is under seccomp (the Seccomp: line of
+    /proc/self/status; a filter cannot be taken off, so a yes is kept)."""
+    global _seccomp
+    if not _seccomp:
+        try:
+            with open("/proc/self/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Seccomp:"):
+                        _seccomp = line.split()[1] != b"0"
+                        break
+        except (OSError, IndexError):
+            pass
+    return _seccomp
 
 
 def is_stack(mode):
@@ -79,9 +189,33 @@ def _device_is(fd):
 
 def msocket_ioctl(args):
     """MSOCKET_IOC_SOCKET with the packed struct *args*: its result (an fd,
-    or 0 for SOCK_DEFAULT). If the program closed our /dev/msocket fd or
-    put another file on its number, a fresh one is opened (the other file
-    is left alone)."""
+    or 0 for SOCK_DEFAULT). Under seccomp, an EPERM is retried once with a
+    template socket (MSOCKET_TEMPLATE), as libmsocket does: a socket of the
+    same family, type and protocol made here with socket(2), so that the
+    seccomp filter decides (a stackfs mounted with "seccomp=template" takes
+    it; the filter's errno is the call's)."""
+    try:
+        return _device_ioctl(args)
+    except OSError as e:
+        fields = ARGS.unpack(args)
+        size, flags, dirfd, domain, type, proto, path, dev, ino = fields[:9]
+        if e.errno != errno.EPERM or type == SOCK_DEFAULT or not _under_seccomp():
+            raise
+    import socket as _socket
+
+    base = type & ~(_socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC)
+    template = _socket.socket(domain, base, proto)
+    try:
+        return _device_ioctl(ARGS.pack(ARGS_SIZE_VER2, flags | TEMPLATE, dirfd, domain, type,
+                                       proto, path, dev, ino, template.fileno(), 0))
+    finally:
+        template.close()
+
+
+def _device_ioctl(args):
+    """MSOCKET_IOC_SOCKET with *args* on this process's /dev/msocket. If the
+    program closed our /dev/msocket fd or put another file on its number, a
+    fresh one is opened (the other file is left alone)."""
     buf = bytearray(args)
     fd = _device_fd()
     try:
@@ -98,7 +232,7 @@ def msocket_ioctl(args):
 
 
 def pack_args(flags, dirfd, domain, type, proto, path=0, dev=0, ino=0, size=ARGS_SIZE_VER0):
-    return ARGS.pack(size, flags, dirfd, domain, type, proto, path, dev, ino)
+    return ARGS.pack(size, flags, dirfd, domain, type, proto, path, dev, ino, 0, 0)
 
 
 def msocket_fd(stack_fd, domain, type, proto):
@@ -135,12 +269,21 @@ def values():
         "MSOCKET_IOC_MKSTACK": MSOCKET_IOC_MKSTACK,
         "STACKFS_IOC_NETNS_FD": STACKFS_IOC_NETNS_FD,
         "STACKFS_IOC_NETNS_ID": STACKFS_IOC_NETNS_ID,
+        "STACKFS_IOC_SOCKET": STACKFS_IOC_SOCKET,
+        "STACKFS_SOCKET_PROTOCOL_MAX": SOCKET_PROTOCOL_MAX,
+        "STACKFS_SOCKET_DOMAIN_MAX": SOCKET_DOMAIN_MAX,
+        "STACKFS_SOCKET_TYPE_MAX": SOCKET_TYPE_MAX,
+        "STACKFS_SOCKET_NONBLOCK": SOCKET_NONBLOCK,
+        "STACKFS_SOCKET_CLOEXEC": SOCKET_CLOEXEC,
+        "STACKFS_SOCKET_EXPECT": SOCKET_EXPECT,
         "S_IFSTACK": S_IFSTACK,
         "SOCK_DEFAULT": SOCK_DEFAULT,
         "STACKFS_MAGIC": STACKFS_MAGIC,
         "MSOCKET_ARGS_SIZE_VER0": ARGS_SIZE_VER0,
         "MSOCKET_ARGS_SIZE_VER1": ARGS_SIZE_VER1,
+        "MSOCKET_ARGS_SIZE_VER2": ARGS_SIZE_VER2,
         "MSOCKET_EXPECT_STACK": EXPECT_STACK,
+        "MSOCKET_TEMPLATE": TEMPLATE,
         "AT_FDCWD": AT_FDCWD & 0xFFFFFFFFFFFFFFFF,
         "AT_EMPTY_PATH": AT_EMPTY_PATH,
         "SIOCGSKNS": SIOCGSKNS,
