@@ -73,9 +73,9 @@ impl FdFile<'_> {
     /// included) once more, for writing, as openat(O_WRONLY) of its path
     /// would: see [`Path::open_for_writing`](super::path::Path::open_for_writing).
     pub(crate) fn reopen_for_writing(&self) -> Result<ARef<File>> {
-        // SAFETY: The file is live (type invariant); the helper takes its
-        // own references for the new file.
         let file =
+            // SAFETY: The file is live (type invariant); the helper takes
+            // its own references for the new file.
             from_err_ptr(unsafe { bindings::msocket_reopen_for_writing(self.file.as_ptr()) })?;
         // SAFETY: A new file with one reference, now ours, never installed
         // in an fd table, so no `fdget_pos` can be active on it.

@@ -907,7 +907,7 @@ impl<T: FileSystem> Callbacks<T> {
                 inode: SpecialInode::from_ptr((*file).f_inode),
             }
         };
-        match T::ioctl(&special, cmd, arg as usize) {
+        match T::ioctl(&special, cmd, arg) {
             Ok(ret) => ret as c_long,
             Err(err) => err.to_errno() as c_long,
         }

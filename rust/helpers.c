@@ -75,7 +75,7 @@ struct msocket_netns *msocket_netns_from_fd(int fd)
 	struct file *file;
 	struct net *net;
 
-	held = kmalloc(sizeof(*held), GFP_KERNEL);
+	held = kmalloc_obj(*held, GFP_KERNEL);
 	if (!held)
 		return ERR_PTR(-ENOMEM);
 	file = fget(fd);

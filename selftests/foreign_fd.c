@@ -115,7 +115,10 @@ FIXTURE_SETUP(ffd)
 	char path[96];
 	int m, netns_fd;
 
-	self->fd = self->xfd = self->rpeer = self->wpeer = -1;
+	self->fd = -1;
+	self->xfd = -1;
+	self->rpeer = -1;
+	self->wpeer = -1;
 	/* The stacks name the test's own namespace: nothing here uses them. */
 	netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, netns_fd);
@@ -1169,15 +1172,25 @@ TEST_F(ffd, execveat)
 	EXPECT_ERRNO(EACCES, syscall(SYS_execveat, self->xfd, "", argv, envp, AT_EMPTY_PATH));
 }
 
+/* mmap(2) of a page of @fd: 0 (unmapped again), or -1 with its errno. */
+static int try_mmap(int fd, int prot, int flags)
+{
+	void *p = mmap(NULL, 4096, prot, flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	munmap(p, 4096);
+	return 0;
+}
+
 TEST_F(ffd, mmap)
 {
-	void *p = MAP_FAILED;
-
-	/* ksys_mmap_pgoff(): fget (EBADF); do_mmap(): EACCES without FMODE_READ, no ->mmap: ENODEV. */
+	/*
+	 * ksys_mmap_pgoff(): fget (EBADF); do_mmap(): EACCES without
+	 * FMODE_READ, no ->mmap: ENODEV.
+	 */
 	EXPECT_ERRNO(by_kind(variant, EBADF, ENODEV, EACCES),
-		     (p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, 0)) == MAP_FAILED ? -1 : 0);
-	if (p != MAP_FAILED)
-		munmap(p, 4096);
+		     try_mmap(self->fd, PROT_READ, MAP_SHARED));
 }
 
 TEST_F(ffd, read)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -340,7 +341,8 @@ TEST_F(sec, seccomp_template_mount_is_a_narrow_opt_in)
 	umount2(dir, MNT_DETACH);
 	rmdir(dir);
 	/* Options it does not know, or values, are refused. */
-	ASSERT_NE(NULL, mkdtemp(strcpy(dir, "/tmp/sec-template.XXXXXX")));
+	snprintf(dir, sizeof(dir), "/tmp/sec-template.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(dir));
 	EXPECT_EQ(-1, mount("none", dir, "stackfs", 0, "seccomp=maybe"));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, mount("none", dir, "stackfs", 0, "color=blue"));
@@ -469,16 +471,12 @@ struct ll_net_port_attr {
 	uint64_t port;
 };
 
-/* Landlock's file rules (ABI 1). */
-struct ll_path_beneath_attr {
-	uint64_t allowed_access;
-	int32_t parent_fd;
-} __attribute__((packed));
-
-#define LL_RULE_PATH_BENEATH 1
-#define LL_ACCESS_FS_WRITE_FILE (1ULL << 1)
-#define LL_ACCESS_FS_READ_FILE (1ULL << 2)
-#define LL_ACCESS_FS_MAKE_REG (1ULL << 8)
+/* Landlock's file rules (ABI 1), as the host's linux/landlock.h has them. */
+#define ll_path_beneath_attr landlock_path_beneath_attr
+#define LL_RULE_PATH_BENEATH LANDLOCK_RULE_PATH_BENEATH
+#define LL_ACCESS_FS_WRITE_FILE LANDLOCK_ACCESS_FS_WRITE_FILE
+#define LL_ACCESS_FS_READ_FILE LANDLOCK_ACCESS_FS_READ_FILE
+#define LL_ACCESS_FS_MAKE_REG LANDLOCK_ACCESS_FS_MAKE_REG
 #define LL_RULE_NET_PORT 2
 #define LL_ACCESS_NET_BIND_TCP 1ULL
 #define LL_ACCESS_NET_CONNECT_TCP 2ULL

@@ -281,7 +281,8 @@ TEST_F(sfd, a_stack_file_has_no_contents)
 
 TEST_F(sfd, a_stack_file_cannot_be_executed)
 {
-	char *argv[] = { self->blue, NULL }, *envp[] = { NULL };
+	char *const *argv = (char *[]){ self->blue, NULL };
+	char *const *envp = (char *[]){ NULL };
 	int fd;
 
 	ASSERT_EQ(0, chmod(self->blue, 0755));

@@ -97,12 +97,14 @@ pub(crate) struct PackedArgs {
     pub(crate) expect: Option<u32>,
 }
 
-const PACKED_KNOWN: u64 = (bindings::STACKFS_SOCKET_PROTOCOL_MAX as u64)
-    | ((bindings::STACKFS_SOCKET_DOMAIN_MAX as u64) << 16)
-    | ((bindings::STACKFS_SOCKET_TYPE_MAX as u64) << 24)
-    | bindings::STACKFS_SOCKET_NONBLOCK as u64
-    | bindings::STACKFS_SOCKET_CLOEXEC as u64
-    | bindings::STACKFS_SOCKET_EXPECT as u64;
+const PROTOCOL_MAX: u64 = bindings::STACKFS_SOCKET_PROTOCOL_MAX as u64;
+const DOMAIN_MAX: u64 = bindings::STACKFS_SOCKET_DOMAIN_MAX as u64;
+const TYPE_MAX: u64 = bindings::STACKFS_SOCKET_TYPE_MAX as u64;
+const NONBLOCK: u64 = bindings::MSOCKET_CONST_STACKFS_SOCKET_NONBLOCK;
+const CLOEXEC: u64 = bindings::MSOCKET_CONST_STACKFS_SOCKET_CLOEXEC;
+const EXPECT: u64 = bindings::MSOCKET_CONST_STACKFS_SOCKET_EXPECT;
+const PACKED_KNOWN: u64 =
+    PROTOCOL_MAX | (DOMAIN_MAX << 16) | (TYPE_MAX << 24) | NONBLOCK | CLOEXEC | EXPECT;
 
 impl PackedArgs {
     /// Unpacks `arg`: `EINVAL` if a bit the kernel does not know is set.
@@ -112,22 +114,22 @@ impl PackedArgs {
         if low & !PACKED_KNOWN != 0 {
             return Err(EINVAL);
         }
-        let expect = low & bindings::STACKFS_SOCKET_EXPECT as u64 != 0;
+        let expect = low & EXPECT != 0;
         if !expect && arg >> 32 != 0 {
             return Err(EINVAL);
         }
-        let mut ty = ((low >> 24) & bindings::STACKFS_SOCKET_TYPE_MAX as u64) as i32;
-        if low & bindings::STACKFS_SOCKET_NONBLOCK as u64 != 0 {
+        let mut ty = ((low >> 24) & TYPE_MAX) as i32;
+        if low & NONBLOCK != 0 {
             ty |= bindings::SOCK_NONBLOCK as i32;
         }
-        if low & bindings::STACKFS_SOCKET_CLOEXEC as u64 != 0 {
+        if low & CLOEXEC != 0 {
             ty |= bindings::SOCK_CLOEXEC as i32;
         }
         Ok(PackedArgs {
             request: Request {
-                domain: ((low >> 16) & bindings::STACKFS_SOCKET_DOMAIN_MAX as u64) as i32,
+                domain: ((low >> 16) & DOMAIN_MAX) as i32,
                 ty,
-                protocol: (low & bindings::STACKFS_SOCKET_PROTOCOL_MAX as u64) as i32,
+                protocol: (low & PROTOCOL_MAX) as i32,
                 template: None,
             },
             expect: expect.then_some((arg >> 32) as u32),

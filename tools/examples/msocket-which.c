@@ -63,13 +63,12 @@ int main(int argc, char **argv)
 		}
 		return print_id(nsfd, argv[2]);
 	}
-	if (argc > 2) {
+	if (argc > 2)
 		name = "";
-	} else if (!strcmp(name, "inet6")) {
+	else if (!strcmp(name, "inet6"))
 		domain = AF_INET6;
-	} else if (!strcmp(name, "unix")) {
+	else if (!strcmp(name, "unix"))
 		domain = AF_UNIX;
-	}
 	if (domain == AF_INET && strcmp(name, "inet")) {
 		fprintf(stderr, "usage: msocket-which [inet|inet6|unix]\n"
 				"       msocket-which -n NSFILE\n");

@@ -348,7 +348,7 @@ static char *defaults_format(const struct defaults *d)
 #define KEPT_MARK_MASK (O_ACCMODE | O_DSYNC)
 
 #ifndef O_EMPTYPATH
-#define O_EMPTYPATH (1 << 26)	/* Linux 7.x: openat(fd, "") reopens @fd */
+#define O_EMPTYPATH 0400000000	/* Linux 7.x: openat(fd, "") reopens @fd */
 #endif
 
 /* Whether the kept @stack->fd is still the file it was opened on. */

@@ -30,6 +30,7 @@
 #ifndef _UAPI_LINUX_MSOCKET_H
 #define _UAPI_LINUX_MSOCKET_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -197,9 +198,9 @@ struct msocket_mkstack_args {
 #define STACKFS_SOCKET_PROTOCOL_MAX	0xffff
 #define STACKFS_SOCKET_DOMAIN_MAX	0xff
 #define STACKFS_SOCKET_TYPE_MAX		0xf
-#define STACKFS_SOCKET_NONBLOCK		(1UL << 28)
-#define STACKFS_SOCKET_CLOEXEC		(1UL << 29)
-#define STACKFS_SOCKET_EXPECT		(1UL << 30)
+#define STACKFS_SOCKET_NONBLOCK		_BITUL(28)
+#define STACKFS_SOCKET_CLOEXEC		_BITUL(29)
+#define STACKFS_SOCKET_EXPECT		_BITUL(30)
 
 /* The argument of STACKFS_IOC_SOCKET for a type without SOCK_* flags. */
 #define STACKFS_SOCKET_ARG(domain, type, protocol)				\
@@ -211,9 +212,12 @@ struct msocket_mkstack_args {
  * The tag of the stack file whose stat(2) gives @dev (st_dev) and @ino
  * (st_ino): a 32-bit digest, distinct for the files of one stackfs.
  */
-#define STACKFS_SOCKET_TAG(dev, ino)						\
-	((__u32)(__u64)(ino) ^ (__u32)((__u64)(ino) >> 32) ^			\
-	 (((__u32)(dev) << 16) | ((__u32)(dev) >> 16)))
+static inline __u32 __stackfs_socket_tag(__u64 dev, __u64 ino)
+{
+	return (__u32)ino ^ (__u32)(ino >> 32) ^ (((__u32)dev << 16) | ((__u32)dev >> 16));
+}
+
+#define STACKFS_SOCKET_TAG(dev, ino)	__stackfs_socket_tag((dev), (ino))
 
 #define STACKFS_IOC_NETNS_FD	_IO(MSOCKET_IOC_MAGIC, 0x10)
 #define STACKFS_IOC_NETNS_ID	_IOR(MSOCKET_IOC_MAGIC, 0x11, __u64)

@@ -125,7 +125,7 @@ pub(crate) fn stack_ioctl_arg(
     if std::mem::size_of::<libc::c_ulong>() < 8 {
         return None;
     }
-    let arg = stack_arg(domain, type_, protocol)? as u64
+    let arg = stack_arg(domain, type_, protocol)?
         | STACKFS_SOCKET_EXPECT
         | (u64::from(stackfs_socket_tag(dev, ino)) << 32);
     Some(arg as libc::c_ulong)
@@ -554,7 +554,7 @@ mod tests {
         assert_eq!(stack_arg(libc::AF_INET, 16, 0), None);
         // SOCK_DEFAULT (0) fits: the check by fd.
         assert_eq!(stack_arg(libc::AF_UNSPEC, 0, 0), Some(0));
-        let with_tag = stack_ioctl_arg(1, 2, libc::AF_UNIX, libc::SOCK_DGRAM, 0).unwrap() as u64;
+        let with_tag = stack_ioctl_arg(1, 2, libc::AF_UNIX, libc::SOCK_DGRAM, 0).unwrap();
         assert_eq!(with_tag & 0xffff_ffff, 0x4201_0000 | 0x0200_0000);
         assert_eq!(with_tag >> 32, u64::from(stackfs_socket_tag(1, 2)));
     }
