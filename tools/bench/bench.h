@@ -34,6 +34,8 @@ struct bench {
 	char dir[64];			/* the bench's own stackfs mount */
 	char stack[128];		/* dir/bench, bound to the bench namespace */
 	int stack_fd;			/* O_PATH on it */
+	int stack_wfd;			/* O_WRONLY on it: the capability */
+	unsigned long stack_tag;	/* its STACKFS_SOCKET_EXPECT and tag bits */
 	struct stat stack_st;
 	int nsfd, self_nsfd;		/* the bench namespace, and our own */
 };

@@ -30,9 +30,30 @@ static int v_path(void *ctx)
 	return sys_msocket(bench.stack, AF_INET, SOCK_STREAM, 0);
 }
 
+/* By an O_PATH fd: the kernel opens the stack file for writing each call. */
 static int v_fd(void *ctx)
 {
 	return msocket_fd(bench.stack_fd, AF_INET, SOCK_STREAM, 0);
+}
+
+/* By an fd open for writing, through /dev/msocket: no open per call. */
+static int v_wfd(void *ctx)
+{
+	return msocket_fd(bench.stack_wfd, AF_INET, SOCK_STREAM, 0);
+}
+
+/* The stack fd as the capability: STACKFS_IOC_SOCKET, no struct to copy. */
+static int v_stack_ioctl(void *ctx)
+{
+	return ioctl(bench.stack_wfd, STACKFS_IOC_SOCKET,
+		     STACKFS_SOCKET_ARG(AF_INET, SOCK_STREAM, 0));
+}
+
+/* ... with the tag check, as libmsocket calls it for a default. */
+static int v_stack_ioctl_expect(void *ctx)
+{
+	return ioctl(bench.stack_wfd, STACKFS_IOC_SOCKET,
+		     STACKFS_SOCKET_ARG(AF_INET, SOCK_STREAM, 0) | bench.stack_tag);
 }
 
 /* By fd as libmsocket names a default: with the identity it expects. */
@@ -118,6 +139,30 @@ static int v_check_native(void *ctx)
 	return NO_FD;
 }
 
+/* An ioctl a stack file does not know: the ioctl path to the stack file. */
+static int v_stack_enotty(void *ctx)
+{
+	if (ioctl(bench.stack_wfd, _IO(MSOCKET_IOC_MAGIC, 0x7f)) != -1 || errno != ENOTTY)
+		die("unknown stack ioctl");
+	return NO_FD;
+}
+
+/* ... STACKFS_IOC_SOCKET's argument unpacked and refused (a bad bit). */
+static int v_stack_bad_bit(void *ctx)
+{
+	if (ioctl(bench.stack_wfd, STACKFS_IOC_SOCKET, 1UL << 31) != -1 || errno != EINVAL)
+		die("bad STACKFS_IOC_SOCKET bit");
+	return NO_FD;
+}
+
+/* ... and the confinement checks of the stack (SOCK_DEFAULT, AF_UNSPEC). */
+static int v_stack_check(void *ctx)
+{
+	if (ioctl(bench.stack_wfd, STACKFS_IOC_SOCKET, STACKFS_SOCKET_ARG(AF_UNSPEC, 0, 0)))
+		die("STACKFS_IOC_SOCKET SOCK_DEFAULT");
+	return NO_FD;
+}
+
 /* ... or the stack of the fd: its lookup and the checks on it. */
 static int v_check_fd(void *ctx)
 {
@@ -200,8 +245,9 @@ static void row(const struct variant *v, const struct variant *den)
 
 /* The variants of bench_creation(), by their index in its table. */
 enum {
-	SOCKET, SOCKET_STAT, PATH, LIB_PATH, FD, FD_EXPECT, DEFAULT, NATIVE, SETNS, BROKER,
-	IN_STACK, STAT, UNKNOWN_IOCTL, GETPPID, BAD_FLAG, CHECK_NATIVE, CHECK_FD, NVARIANTS
+	SOCKET, SOCKET_STAT, STACK_IOCTL, STACK_IOCTL_EXPECT, PATH, LIB_PATH, FD, WFD, FD_EXPECT,
+	DEFAULT, NATIVE, SETNS, BROKER, IN_STACK, STAT, UNKNOWN_IOCTL, GETPPID, BAD_FLAG,
+	CHECK_NATIVE, CHECK_FD, STACK_ENOTTY, STACK_BAD_BIT, STACK_CHECK, NVARIANTS
 };
 
 static void attribution(const struct variant *v);
@@ -212,10 +258,17 @@ void bench_creation(void)
 		[SOCKET] = { .name = "socket(2), own namespace", .create = v_socket },
 		[SOCKET_STAT] = { .name = "socket(2) + stat(2) of the stack path",
 		  .create = v_socket_stat },
+		[STACK_IOCTL] = { .name = "STACKFS_IOC_SOCKET on the stack fd (open for writing)",
+		  .create = v_stack_ioctl },
+		[STACK_IOCTL_EXPECT] = { .name = "STACKFS_IOC_SOCKET, STACKFS_SOCKET_EXPECT and tag",
+		  .create = v_stack_ioctl_expect },
 		[PATH] = { .name = "msocket by path", .create = v_path },
 		[LIB_PATH] = { .name = "libmsocket msocket(path)", .create = v_lib_path },
-		[FD] = { .name = "msocket by fd", .create = v_fd },
-		[FD_EXPECT] = { .name = "msocket by fd, MSOCKET_EXPECT_STACK",
+		[FD] = { .name = "msocket by an O_PATH fd (opened for writing per call)",
+		  .create = v_fd },
+		[WFD] = { .name = "msocket by an fd open for writing (/dev/msocket)",
+		  .create = v_wfd },
+		[FD_EXPECT] = { .name = "msocket by an O_PATH fd, MSOCKET_EXPECT_STACK",
 		  .create = v_fd_expect },
 		[DEFAULT] = { .name = "libmsocket msocket(NULL), default set",
 		  .create = v_default },
@@ -236,6 +289,12 @@ void bench_creation(void)
 		  .create = v_check_native },
 		[CHECK_FD] = { .name = "(reference: SOCK_DEFAULT check by fd)",
 		  .create = v_check_fd },
+		[STACK_ENOTTY] = { .name = "(reference: an unknown ioctl on the stack fd)",
+		  .create = v_stack_enotty },
+		[STACK_BAD_BIT] = { .name = "(reference: STACKFS_IOC_SOCKET, a bad bit: EINVAL)",
+		  .create = v_stack_bad_bit },
+		[STACK_CHECK] = { .name = "(reference: STACKFS_IOC_SOCKET, SOCK_DEFAULT check)",
+		  .create = v_stack_check },
 	};
 	int nv = ARRAY_SIZE(v), i;
 
@@ -262,9 +321,10 @@ void bench_creation(void)
 	{
 		static const struct { int num, den; const char *what; } cmp[] = {
 			{ PATH, SOCKET_STAT, "msocket by path / (socket(2) + stat(2))" },
-			{ SETNS, FD, "setns dance / msocket by fd" },
+			{ SETNS, STACK_IOCTL, "setns dance / STACKFS_IOC_SOCKET" },
 			{ BROKER, PATH, "broker / msocket by path" },
-			{ BROKER, FD, "broker / msocket by fd" },
+			{ BROKER, STACK_IOCTL, "broker / STACKFS_IOC_SOCKET" },
+			{ FD, WFD, "by an O_PATH fd / by an fd open for writing" },
 		};
 
 		for (i = 0; i < ARRAY_SIZE(cmp); i++) {
@@ -275,24 +335,41 @@ void bench_creation(void)
 		}
 	}
 	attribution(v);
-	goal("msocket by fd / socket(2)", paired_variants(&v[FD], &v[SOCKET]).median, true, 1.05);
+	goal("msocket by stack fd (STACKFS_IOC_SOCKET) / socket(2)",
+	     paired_variants(&v[STACK_IOCTL], &v[SOCKET]).median, true, 1.03);
 	goal("msocket by path / (socket(2) + stat(2) of the path)",
 	     paired_variants(&v[PATH], &v[SOCKET_STAT]).median, true, 1.0);
 	goal("libmsocket msocket(NULL) with a default / socket(2)",
-	     paired_variants(&v[DEFAULT], &v[SOCKET]).median, true, 1.08);
+	     paired_variants(&v[DEFAULT], &v[SOCKET]).median, true, 1.05);
 	goal("broker / msocket by path (msocket's dearest way)",
 	     paired_variants(&v[BROKER], &v[PATH]).median, false, 3.0);
 }
 
 /*
- * Where the cost of msocket by fd goes, step by step: per-round
- * differences (ns per call; under -icount, guest instructions).
+ * Where the cost of msocket by stack fd goes, step by step, and the other
+ * ways' beyond it: per-round differences (ns per call; under -icount,
+ * guest instructions).
  */
 static void attribution(const struct variant *v)
 {
 	printf("\n| step (per-round difference of two variants) | ns; under -icount, ");
 	printf("instructions |\n|---|---|\n");
-	step("msocket by fd, beyond socket(2)", &v[FD], &v[SOCKET]);
+	step("STACKFS_IOC_SOCKET, beyond socket(2)", &v[STACK_IOCTL], &v[SOCKET]);
+	step("an ioctl on the stack fd, beyond a trivial system call", &v[STACK_ENOTTY],
+	     &v[GETPPID]);
+	step("STACKFS_IOC_SOCKET: its argument unpacked and checked", &v[STACK_BAD_BIT],
+	     &v[STACK_ENOTTY]);
+	step("the fd's mode and the confinement checks (SOCK_DEFAULT)", &v[STACK_CHECK],
+	     &v[STACK_BAD_BIT]);
+	step2("the socket made and installed, beyond what socket(2) adds to getppid(2)",
+	      &v[STACK_IOCTL], &v[STACK_CHECK], &v[SOCKET], &v[GETPPID]);
+	step("STACKFS_SOCKET_EXPECT's tag and link check", &v[STACK_IOCTL_EXPECT],
+	     &v[STACK_IOCTL]);
+	step("libmsocket's msocket(NULL), beyond its STACKFS_IOC_SOCKET call", &v[DEFAULT],
+	     &v[STACK_IOCTL_EXPECT]);
+	step("msocket by an fd open for writing (/dev/msocket), beyond socket(2)", &v[WFD],
+	     &v[SOCKET]);
+	step("the open for writing of an O_PATH fd's file, per call", &v[FD], &v[WFD]);
 	step("an ioctl on /dev/msocket, beyond a trivial system call", &v[UNKNOWN_IOCTL],
 	     &v[GETPPID]);
 	step("MSOCKET_IOC_SOCKET: its arguments copied and checked", &v[BAD_FLAG],
@@ -303,6 +380,5 @@ static void attribution(const struct variant *v)
 	step2("the socket made and installed, beyond what socket(2) adds to getppid(2)",
 	      &v[NATIVE], &v[CHECK_NATIVE], &v[SOCKET], &v[GETPPID]);
 	step("MSOCKET_EXPECT_STACK's check", &v[FD_EXPECT], &v[FD]);
-	step("libmsocket's msocket(NULL), beyond its by-fd call", &v[DEFAULT], &v[FD_EXPECT]);
-	step("msocket by path, beyond by fd", &v[PATH], &v[FD]);
+	step("msocket by path, beyond by an O_PATH fd", &v[PATH], &v[FD]);
 }

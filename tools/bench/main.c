@@ -78,6 +78,12 @@ int main(int argc, char **argv)
 	bench.stack_fd = open(bench.stack, O_PATH | O_CLOEXEC);
 	if (bench.stack_fd < 0 || fstat(bench.stack_fd, &bench.stack_st))
 		die("open stack");
+	bench.stack_wfd = open(bench.stack, O_WRONLY | O_CLOEXEC);
+	if (bench.stack_wfd < 0)
+		die("open stack for writing");
+	bench.stack_tag = STACKFS_SOCKET_EXPECT |
+			  (unsigned long)STACKFS_SOCKET_TAG(bench.stack_st.st_dev,
+							    bench.stack_st.st_ino) << 32;
 
 	printf("# msocket-bench: %d rounds of %d calls, seed %ld, %ld CPUs\n", bench.rounds,
 	       bench.iterations, env_long("BENCH_SEED", 1), sysconf(_SC_NPROCESSORS_ONLN));
