@@ -62,12 +62,6 @@ bool msocket_net_capable(const struct net *net, int cap)
  * `ip netns add` can. No mount is held: the nsfs file may come from a bind
  * mount (/run/netns/NAME), which must stay free to unmount.
  */
-struct msocket_netns {
-	struct net *net;
-	netns_tracker tracker;
-	struct dentry *nsfs;
-};
-
 /* The namespace of the nsfs fd @fd, held (see above): EBADF, EINVAL, ENOMEM. */
 struct msocket_netns *msocket_netns_from_fd(int fd)
 {
@@ -107,11 +101,6 @@ void msocket_netns_free(struct msocket_netns *held)
 	dput(held->nsfs);
 	put_net_track(held->net, &held->tracker);
 	kfree(held);
-}
-
-struct net *msocket_netns_net(const struct msocket_netns *held)
-{
-	return held->net;
 }
 
 static struct ns_common *msocket_get_ns(struct ns_common *ns)
@@ -300,28 +289,24 @@ struct file *msocket_fdget_raw(unsigned int fd, bool *counted)
 }
 
 /*
- * Is the caller confined by seccomp (any filter, or strict mode)? seccomp
- * sees an ioctl, not the socket it makes: see stackfs/access.rs.
+ * How the caller is confined for a use of @net (see stackfs/access.rs),
+ * in one call on msocket's fast path: MSOCKET_UNDER_SECCOMP if it runs
+ * under seccomp (a filter, or strict mode: seccomp sees an ioctl, not the
+ * socket); MSOCKET_FOREIGN_NETNS if it is outside the initial network
+ * namespace and @net is not its own.
  */
-bool msocket_current_has_seccomp(void)
+unsigned int msocket_confinement(const struct net *net)
 {
+	struct net *own = current->nsproxy->net_ns;
+	unsigned int confined = 0;
+
 #ifdef CONFIG_SECCOMP
-	return READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED;
-#else
-	return false;
+	if (READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED)
+		confined |= MSOCKET_UNDER_SECCOMP;
 #endif
-}
-
-/* Is @net the caller's own network namespace? */
-bool msocket_net_is_current(const struct net *net)
-{
-	return current->nsproxy->net_ns == net;
-}
-
-/* Is the caller in the initial network namespace? */
-bool msocket_current_in_init_net(void)
-{
-	return net_eq(current->nsproxy->net_ns, &init_net);
+	if (!net_eq(own, &init_net) && !net_eq(own, net))
+		confined |= MSOCKET_FOREIGN_NETNS;
+	return confined;
 }
 
 /*
@@ -347,12 +332,6 @@ struct file *msocket_open_for_writing(const struct path *path)
 struct file *msocket_reopen_for_writing(struct file *file)
 {
 	return msocket_open_for_writing(&file->f_path);
-}
-
-/* Was @file opened for writing? */
-bool msocket_file_writable(const struct file *file)
-{
-	return file->f_mode & FMODE_WRITE;
 }
 
 /*

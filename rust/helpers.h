@@ -10,6 +10,7 @@
 
 #include <linux/compiler_types.h>
 #include <linux/types.h>
+#include <net/net_namespace.h>
 
 struct net;
 struct file;
@@ -20,11 +21,20 @@ struct fs_context;
 struct fs_context_operations;
 struct file_system_type;
 
-struct msocket_netns;
+struct dentry;
+
+/*
+ * A network namespace held the way an nsfs file or bind mount holds it
+ * (see helpers.c); @net is read by Rust directly.
+ */
+struct msocket_netns {
+	struct net *net;
+	netns_tracker tracker;
+	struct dentry *nsfs;
+};
 
 struct msocket_netns *msocket_netns_from_fd(int fd);
 void msocket_netns_free(struct msocket_netns *held);
-struct net *msocket_netns_net(const struct msocket_netns *held);
 struct net *msocket_current_net(void);
 u64 msocket_net_ns_id(const struct net *net);
 int msocket_open_net_ns(struct net *net);
@@ -50,14 +60,13 @@ struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
 struct path;
 struct file *msocket_open_for_writing(const struct path *path);
 struct file *msocket_reopen_for_writing(struct file *file);
-bool msocket_file_writable(const struct file *file);
 
 struct socket;
 int msocket_socket_kind(int fd, int *family, int *type, int *protocol);
 int msocket_socket_protocol(const struct socket *sock);
 
-bool msocket_current_has_seccomp(void);
-bool msocket_net_is_current(const struct net *net);
-bool msocket_current_in_init_net(void);
+#define MSOCKET_UNDER_SECCOMP	0x1
+#define MSOCKET_FOREIGN_NETNS	0x2
+unsigned int msocket_confinement(const struct net *net);
 
 #endif /* MSOCKET_HELPERS_H */

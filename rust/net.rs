@@ -59,17 +59,14 @@ impl Net {
         unsafe { bindings::msocket_net_ns_id(self.as_ptr()) }
     }
 
-    /// Whether this is the caller's own network namespace.
-    pub(crate) fn is_current(&self) -> bool {
+    /// How the caller is confined for a use of this namespace: the bits
+    /// `MSOCKET_UNDER_SECCOMP` and `MSOCKET_FOREIGN_NETNS` (outside the
+    /// initial namespace, and this is not the caller's own).
+    pub(crate) fn confinement(&self) -> u32 {
         // SAFETY: By the type invariant the namespace is alive; the helper
-        // only compares it with the caller's.
-        unsafe { bindings::msocket_net_is_current(self.as_ptr()) }
-    }
-
-    /// Whether the caller is in the initial network namespace.
-    pub(crate) fn current_is_initial() -> bool {
-        // SAFETY: Reads the caller's own namespace pointer.
-        unsafe { bindings::msocket_current_in_init_net() }
+        // only compares it with the caller's and reads the caller's own
+        // seccomp mode.
+        unsafe { bindings::msocket_confinement(self.as_ptr()) }
     }
 
     /// Whether the caller has `cap` in the user namespace owning this one.
@@ -135,7 +132,7 @@ impl ActiveNet {
     unsafe fn net_of<'a>(held: *const bindings::msocket_netns) -> &'a Net {
         // SAFETY: As the caller guarantees; the namespace pointer is set at
         // creation and never changes, and is counted until the free.
-        unsafe { &*bindings::msocket_netns_net(held).cast::<Net>() }
+        unsafe { &*(*held).net.cast::<Net>() }
     }
 }
 

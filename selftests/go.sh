@@ -99,8 +99,8 @@ check "the links carry traffic (ping a -> b, b -> c, c -> a)" sh -c \
 	"$ip netns exec msgo-a ping -c 1 -W 5 10.8.1.2 && $ip netns exec msgo-b ping -c 1 -W 5 10.8.2.3 &&
 	$ip netns exec msgo-c ping -c 1 -W 5 10.8.3.1"
 
-go_tests root '^TestRoot' 1
-go_tests msuser '^(TestVM|Example)' 10
+go_tests root '^TestRoot' 2
+go_tests msuser '^(TestVM|Example)' 11
 
 # The example program, as msuser: clients in b reach a server in c
 # through the relay, which listens in a and connects from b.

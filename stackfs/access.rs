@@ -41,25 +41,19 @@ pub(crate) fn may_use(net: &Net, stack: Option<&SpecialInode<Stackfs>>, req: &Re
         return Ok(());
     }
     let mount = stack.map_or(0, |stack| stack.mount_flags());
+    let confined = net.confinement();
     // With a template, the socket is checked against the one the filter
     // let the caller make (see `socket`); SOCK_DEFAULT makes none.
-    if current_has_seccomp()
+    if confined & bindings::MSOCKET_UNDER_SECCOMP != 0
         && !(mount & MOUNT_SECCOMP_TEMPLATE != 0 && (req.template.is_some() || !req.makes_socket()))
     {
         return Err(EPERM);
     }
-    if mount & MOUNT_FOREIGN_NETNS == 0
-        && !Net::current_is_initial()
-        && !net.is_current()
+    if confined & bindings::MSOCKET_FOREIGN_NETNS != 0
+        && mount & MOUNT_FOREIGN_NETNS == 0
         && !net.capable(bindings::CAP_NET_ADMIN)
     {
         return Err(EPERM);
     }
     Ok(())
-}
-
-/// Whether the caller runs under seccomp.
-fn current_has_seccomp() -> bool {
-    // SAFETY: Reads the caller's own seccomp mode.
-    unsafe { bindings::msocket_current_has_seccomp() }
 }

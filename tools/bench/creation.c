@@ -258,7 +258,7 @@ void bench_creation(void)
 		[SOCKET] = { .name = "socket(2), own namespace", .create = v_socket },
 		[SOCKET_STAT] = { .name = "socket(2) + stat(2) of the stack path",
 		  .create = v_socket_stat },
-		[STACK_IOCTL] = { .name = "STACKFS_IOC_SOCKET on the stack fd (open for writing)",
+		[STACK_IOCTL] = { .name = "STACKFS_IOC_SOCKET, stack fd open for writing",
 		  .create = v_stack_ioctl },
 		[STACK_IOCTL_EXPECT] = { .name = "STACKFS_IOC_SOCKET, STACKFS_SOCKET_EXPECT and tag",
 		  .create = v_stack_ioctl_expect },

@@ -105,13 +105,28 @@ func stackSocketTag(dev, ino uint64) uint32 {
 // SOCK_NONBLOCK and SOCK_CLOEXEC, type -1), which MSOCKET_IOC_SOCKET takes,
 // and where a uintptr has no bits 32-63.
 func stackIoctlArg(dev, ino uint64, domain, typ, proto int) (arg uint64, ok bool) {
+	if ^uintptr(0)>>32 == 0 {
+		return 0, false
+	}
+	arg, ok = stackArg(domain, typ, proto)
+	if !ok {
+		return 0, false
+	}
+	return arg | stackSocketExpect | uint64(stackSocketTag(dev, ino))<<32, true
+}
+
+// stackArg is the argument of STACKFS_IOC_SOCKET without
+// STACKFS_SOCKET_EXPECT (bits 0-29, so it fits any uintptr), as a Stack
+// opened for writing sends it; ok is false for arguments it cannot carry
+// (a protocol above 16 bits, a family above 8, flags beyond SOCK_NONBLOCK
+// and SOCK_CLOEXEC, type -1), which MSOCKET_IOC_SOCKET takes.
+func stackArg(domain, typ, proto int) (arg uint64, ok bool) {
 	base := typ &^ (syscall.SOCK_NONBLOCK | syscall.SOCK_CLOEXEC)
-	if ^uintptr(0)>>32 == 0 || domain < 0 || domain > stackSocketDomainMax ||
+	if domain < 0 || domain > stackSocketDomainMax ||
 		proto < 0 || proto > stackSocketProtocolMax || base < 0 || base > stackSocketTypeMax {
 		return 0, false
 	}
-	arg = stackSocketArg(uint64(domain), uint64(base), uint64(proto)) | stackSocketExpect |
-		uint64(stackSocketTag(dev, ino))<<32
+	arg = stackSocketArg(uint64(domain), uint64(base), uint64(proto))
 	if typ&syscall.SOCK_NONBLOCK != 0 {
 		arg |= stackSocketNonblock
 	}

@@ -13,7 +13,7 @@
 // namespace, leaks into it. Here any goroutine, on any thread, makes
 // sockets in any stack at any time:
 //
-//	red, err := msocket.Open("/dev/net/red")     // one O_PATH fd, kept
+//	red, err := msocket.Open("/dev/net/red")     // one fd, kept (open for writing if w allows)
 //	ln, err := red.Listen("tcp", "10.0.0.1:80")   // a net.Listener in red
 //	conn, err := blue.Dial("tcp", "10.0.0.1:80")  // a net.Conn from blue
 //
@@ -42,12 +42,15 @@
 //	EMFILE, ENFILE, ENOMEM
 //	ENOSYS        the msocket module is not loaded (no /dev/msocket)
 //
-// Write permission on a stack file means "may make sockets in it" (using a
-// stack is opening its file for writing, which the kernel does for every
-// socket a Stack makes, so the w bit and every LSM decide at each call, on
-// the caller's credentials); read permission means "may read its
-// namespace" (NetnsID: the namespace's 64-bit id, as NS_GET_ID and
-// listns(2) give it, not the inode number N of net:[N]).
+// Write permission on a stack file means "may make sockets in it": using a
+// stack is opening its file for writing. Open opens it so once when the w
+// bit and every LSM allow: that fd is a capability, as any file open for
+// writing is, which a later chmod does not take back (Close gives it up).
+// Otherwise the Stack keeps an O_PATH fd and the kernel opens the file for
+// writing at each call, on the caller's credentials, so each socket is
+// checked (and refused, EACCES) when it is made. Read permission means
+// "may read its namespace" (NetnsID: the namespace's 64-bit id, as
+// NS_GET_ID and listns(2) give it, not the inode number N of net:[N]).
 //
 // # Names
 //

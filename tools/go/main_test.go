@@ -24,12 +24,17 @@ import (
 // Without MSOCKET_GO_VM=1 and without -test.run, only the first group
 // runs. With MSOCKET_GO_COOKIE=1 the binary prints the namespace cookie of
 // a socket(2) socket and exits: go.sh runs it so, through ip netns exec,
-// to learn each stack's cookie independently of msocket.
+// to learn each stack's cookie independently of msocket. With
+// MSOCKET_GO_HELPER=chmod it is the user side of
+// TestRootWritableStackOutlivesChmod.
 const hostOnly = "^(TestHost|TestABI|Example_errors$)"
 
 func TestMain(m *testing.M) {
 	if os.Getenv("MSOCKET_GO_COOKIE") == "1" {
 		os.Exit(printCookie())
+	}
+	if os.Getenv("MSOCKET_GO_HELPER") == "chmod" {
+		os.Exit(msocket.ChmodHelper())
 	}
 	flag.Parse()
 	if run := flag.Lookup("test.run"); os.Getenv("MSOCKET_GO_VM") != "1" && run.Value.String() == "" {

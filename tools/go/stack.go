@@ -14,17 +14,22 @@ import (
 	"unsafe"
 )
 
-// A Stack is a network stack opened from its stack file: an O_PATH fd of
-// the file, opened once, by which every socket names the stack. It keeps
+// A Stack is a network stack opened from its stack file: an fd of the
+// file, opened once, by which every socket names the stack. It keeps
 // naming the same stack if the file is renamed. Using a stack is opening
-// its stack file for writing: the kernel does that for each socket made
-// through the O_PATH fd, so each is checked against the file's w bit and
-// every LSM when it is made. A Stack may be used by any number of
+// its stack file for writing. Open does that once, when the caller may
+// (the file's w bit, every LSM): the fd is then a capability, as any file
+// open for writing is, which a later chmod does not take back, and sockets
+// are made with it (STACKFS_IOC_SOCKET, no argument struct to copy). When
+// the caller may not, the Stack keeps an O_PATH fd, through which the
+// kernel opens the file for writing for each socket, so each is checked
+// (and refused) when it is made. A Stack may be used by any number of
 // goroutines at once.
 type Stack struct {
-	path string
-	file *os.File // O_PATH, O_CLOEXEC: owns fd (and closes it if s is lost)
-	fd   int      // file's fd, while mu is held for reading and !closed
+	path     string
+	file     *os.File // O_WRONLY or O_PATH, O_CLOEXEC: owns fd (and closes it if s is lost)
+	fd       int      // file's fd, while mu is held for reading and !closed
+	writable bool     // fd is open for writing: STACKFS_IOC_SOCKET
 	// Held for reading while fd is in use, for writing by Close: a
 	// call never uses an fd number that Close has given back (and that
 	// may name another file by then). Cheaper per call than the
@@ -33,7 +38,14 @@ type Stack struct {
 	closed bool
 }
 
-// Open opens the stack file at path.
+// Open opens the stack file at path: O_PATH first, and once fstat shows a
+// stack file (a FIFO or a device is never opened for writing), for writing
+// through that fd. If the open for writing is refused (EACCES: no w, or an
+// LSM; EPERM; EROFS: a read-only mount), the Stack keeps the O_PATH fd and
+// each socket gets the kernel's answer when it is made. A Stack opened for
+// writing holds a capability: the permission was checked at Open, and a
+// later chmod of the file does not take it back (as for any file open for
+// writing); Close gives it up.
 //
 // Errors (*os.PathError): those of open(2) (ENOENT, EACCES on a
 // directory...), EOPNOTSUPP if path is not a stack file.
@@ -51,7 +63,36 @@ func Open(path string) (*Stack, error) {
 		syscall.Close(fd)
 		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EOPNOTSUPP}
 	}
-	return &Stack{path: path, file: os.NewFile(uintptr(fd), path), fd: fd}, nil
+	writable := false
+	if w, err := reopenForWriting(fd); err == nil {
+		syscall.Close(fd)
+		fd, writable = w, true
+	} else if !keepsPathFD(err) {
+		syscall.Close(fd)
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return &Stack{path: path, file: os.NewFile(uintptr(fd), path), fd: fd, writable: writable}, nil
+}
+
+// msocket is the msocket call on fd, the stack's: STACKFS_IOC_SOCKET when
+// the fd is open for writing and the arguments fit its packed argument,
+// else MSOCKET_IOC_SOCKET by the fd (which the kernel opens for writing
+// for the call if it is O_PATH).
+func (s *Stack) msocket(fd, domain, typ, proto int) (int, error) {
+	if arg, packed := socketRoute(s.writable, domain, typ, proto); packed {
+		return stackSocket(fd, arg)
+	}
+	return msocketFD(fd, domain, typ, proto)
+}
+
+// socketRoute says how a Stack makes a socket: packed (STACKFS_IOC_SOCKET
+// with arg) on an fd open for writing when the arguments fit, else by
+// MSOCKET_IOC_SOCKET.
+func socketRoute(writable bool, domain, typ, proto int) (arg uint64, packed bool) {
+	if !writable {
+		return 0, false
+	}
+	return stackArg(domain, typ, proto)
 }
 
 // Path returns the path the stack was opened with.
@@ -86,7 +127,7 @@ func (s *Stack) socketFD(domain, typ, proto int) (int, error) {
 	sock := -1
 	err := s.withFD(func(fd int) error {
 		var err error
-		sock, err = msocketFD(fd, domain, typ, proto)
+		sock, err = s.msocket(fd, domain, typ, proto)
 		return err
 	})
 	if err != nil {
@@ -118,7 +159,7 @@ func (s *Stack) Socket(domain, typ, proto int) (*os.File, error) {
 // Errors: *os.SyscallError "msocket": EACCES, EAFNOSUPPORT...
 func (s *Stack) Check(domain int) error {
 	err := s.withFD(func(fd int) error {
-		_, err := msocketFD(fd, domain, SOCK_DEFAULT, 0)
+		_, err := s.msocket(fd, domain, SOCK_DEFAULT, 0)
 		return err
 	})
 	if err != nil && !errors.Is(err, os.ErrClosed) {

@@ -4,6 +4,7 @@ package msocket
 
 import (
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -82,6 +83,53 @@ func msocketFD(stackfd, domain, typ, proto int) (int, error) {
 			return int(r), nil
 		}
 	}
+}
+
+// stackSocket is STACKFS_IOC_SOCKET on stackfd, open for writing on the
+// stack file, with the packed argument arg: a new socket fd, or 0 for
+// SOCK_DEFAULT. The error is a bare syscall.Errno.
+func stackSocket(stackfd int, arg uint64) (int, error) {
+	for {
+		// A raw system call, as msocketFD makes.
+		r, _, errno := syscall.RawSyscall(syscall.SYS_IOCTL, uintptr(stackfd), iocStackSocket,
+			uintptr(arg))
+		if errno != syscall.EINTR {
+			if errno != 0 {
+				return -1, errno
+			}
+			return int(r), nil
+		}
+	}
+}
+
+// oEmptyPath is O_EMPTYPATH (Linux 7.x): openat(fd, "", flags|O_EMPTYPATH)
+// opens the file fd is open on (an O_PATH fd too) again, as
+// /proc/self/fd/N does. Older kernels ignore the flag, and the empty path
+// is ENOENT.
+const oEmptyPath = 0o400000000
+
+// reopenForWriting opens the file that fd is open on (a stack file,
+// checked by fstat) for writing, O_CLOEXEC: by O_EMPTYPATH, else through
+// /proc/self/fd. Never by path: the file there may be another one by now.
+func reopenForWriting(fd int) (int, error) {
+	w, err := syscall.Openat(fd, "", syscall.O_WRONLY|syscall.O_CLOEXEC|oEmptyPath, 0)
+	if err == syscall.ENOENT {
+		w, err = syscall.Open("/proc/self/fd/"+strconv.Itoa(fd), syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+	}
+	return w, err
+}
+
+// keepsPathFD says whether an error of reopenForWriting leaves a Stack
+// with its O_PATH fd, each call then checked (and refused) by the kernel:
+// the caller may not open the file for writing (EACCES: no w, or an LSM;
+// EPERM; EROFS: a read-only mount), or there is no way to reopen it
+// (ENOENT: no O_EMPTYPATH and no /proc).
+func keepsPathFD(err error) bool {
+	switch err {
+	case syscall.EACCES, syscall.EPERM, syscall.EROFS, syscall.ENOENT:
+		return true
+	}
+	return false
 }
 
 // AT_EMPTY_PATH (linux/fcntl.h); syscall of Go 1.19 lacks it on Linux.

@@ -184,13 +184,13 @@ fn default_kept(domain: i32) -> io::Result<Option<(PathBuf, Option<std::sync::Ar
     if let Some(s) = k.stacks.get(&path) {
         return Ok(Some((path, Some(s.clone()))));
     }
-    // The errors of the open are those the kernel would give by path. The
-    // file is checked to be a stack file (O_PATH) before it is opened for
-    // writing, through that fd: the open for writing is the permission
-    // check (the w bit, every LSM's), and one that fails (EACCES, EROFS)
-    // leaves the call to be made by path, which gives the kernel's error.
-    let stack = Stack::open(&path)?;
-    let opened = stack.reopen(libc::O_WRONLY).ok().and_then(|fd| {
+    // The errors of the open are those the kernel would give by path.
+    // Stack::open checks that the file is a stack file (O_PATH) before it
+    // opens it for writing, through that fd: the open for writing is the
+    // permission check (the w bit, every LSM's), and one that fails
+    // (EACCES, EROFS) leaves the call to be made by path, which gives the
+    // kernel's error.
+    let opened = Stack::open(&path)?.into_writable_fd().and_then(|fd| {
         let (dev, ino) = stack::dev_ino(fd.as_fd()).ok()?;
         Some(std::sync::Arc::new(KeptStack { fd, dev, ino }))
     });

@@ -13,12 +13,17 @@ use crate::{family, is_stack, sys, Defaults, SOCK_DEFAULT};
 /// A network stack: a stack file of a stackfs, or the native stack (the
 /// network namespace of the calling thread).
 ///
-/// A stack opened from a file holds an `O_PATH` descriptor of it, so it
-/// keeps naming the same stack if the file is renamed or its directory
-/// changes. Using a stack is opening its stack file for writing: through an
-/// `O_PATH` descriptor the kernel does that for every socket, so each is
-/// checked against the file's permissions (and every LSM) at the time it is
-/// made. Write permission on the stack file allows sockets, read permission
+/// A stack opened from a file holds a descriptor of it, so it keeps naming
+/// the same stack if the file is renamed or its directory changes. Using a
+/// stack is opening its stack file for writing. [`Stack::open`] opens it
+/// for writing once, when the caller may (the `w` bit, every LSM): the
+/// descriptor is then a capability, as any file open for writing is, and
+/// a later `chmod` does not take it back; sockets are made with it, by
+/// `STACKFS_IOC_SOCKET` (no copy of an argument struct). When the caller
+/// may not (`EACCES`, `EPERM`, `EROFS`), the stack holds an `O_PATH`
+/// descriptor, through which the kernel opens the file for writing for
+/// every socket, so each is checked, and refused, when it is made. Write
+/// permission on the stack file allows sockets, read permission
 /// [`Stack::netns_fd`] and [`Stack::netns_id`].
 ///
 /// A stack made [from](Stack::from) a descriptor open for writing on the
@@ -86,6 +91,62 @@ fn open_for_writing(fd: RawFd) -> bool {
     flags >= 0
         && flags & libc::O_PATH == 0
         && matches!(flags & libc::O_ACCMODE, libc::O_WRONLY | libc::O_RDWR)
+}
+
+/// `O_EMPTYPATH` (Linux 7.x): `openat(fd, "", flags | O_EMPTYPATH)` opens
+/// the file `fd` is open on (an `O_PATH` fd too) again, as
+/// `/proc/self/fd/N` does. Older kernels ignore the flag, and the empty
+/// path is `ENOENT`.
+const O_EMPTYPATH: i32 = 0o400000000;
+
+/// The file `fd` is open on (a stack file, checked by fstat), opened for
+/// writing (`O_CLOEXEC`): by `O_EMPTYPATH`, else through `/proc/self/fd`.
+/// Never by path: the file there may be another one by now.
+pub(crate) fn reopen_for_writing(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let flags = libc::O_WRONLY | libc::O_CLOEXEC;
+    // SAFETY: a NUL-terminated (empty) path; openat has no other
+    // preconditions.
+    let ret = unsafe { libc::openat(fd.as_raw_fd(), c"".as_ptr(), flags | O_EMPTYPATH) };
+    if ret >= 0 {
+        // SAFETY: openat returned a new fd that nothing else owns.
+        return Ok(unsafe { OwnedFd::from_raw_fd(ret) });
+    }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() != Some(libc::ENOENT) {
+        return Err(err);
+    }
+    let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    sys::open(&c_path(Path::new(&proc_path))?, flags)
+}
+
+/// Whether an error of [`reopen_for_writing`] leaves the stack with its
+/// `O_PATH` fd, each call then checked (and refused) by the kernel: the
+/// caller may not open the file for writing (`EACCES`: no `w` or an LSM;
+/// `EPERM`; `EROFS`: a read-only mount), or there is no way to reopen it
+/// (`ENOENT`: no `O_EMPTYPATH` and no `/proc`).
+pub(crate) fn keeps_path_fd(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EACCES | libc::EPERM | libc::EROFS | libc::ENOENT)
+    )
+}
+
+/// How a stack makes a socket.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `STACKFS_IOC_SOCKET` on the fd open for writing, with this argument.
+    Packed(libc::c_ulong),
+    /// `MSOCKET_IOC_SOCKET` with the fd (`AT_EMPTY_PATH`): an `O_PATH` or
+    /// read-only fd, or arguments the packed one cannot carry.
+    ByFd,
+}
+
+/// The route of a socket of a stack whose fd is (or is not) `writable`.
+pub(crate) fn route(writable: bool, domain: i32, ty: i32, protocol: i32) -> Route {
+    match sys::stack_arg(domain, ty, protocol) {
+        Some(arg) if writable => Route::Packed(arg),
+        _ => Route::ByFd,
+    }
 }
 
 /// The `st_dev` and `st_ino` of the file `fd` is open on.
@@ -180,7 +241,17 @@ fn each_addr<T>(
 }
 
 impl Stack {
-    /// Opens the stack file `path`.
+    /// Opens the stack file `path`: `O_PATH` first, and once fstat shows a
+    /// stack file (a FIFO or a device is never opened for writing), for
+    /// writing through that descriptor. If the open for writing is refused
+    /// (`EACCES`: no `w`, or an LSM; `EPERM`; `EROFS`: a read-only mount)
+    /// the stack keeps the `O_PATH` descriptor, and each socket gets the
+    /// kernel's answer when it is made.
+    ///
+    /// A stack opened for writing holds a capability: the permission was
+    /// checked at this open, and a later `chmod` of the file does not take
+    /// it back (as for any file open for writing). Drop the `Stack` to give
+    /// it up.
     ///
     /// Errors: those of `open(2)` (`ENOENT`, `EACCES` on a directory...),
     /// and `EOPNOTSUPP` if `path` is not a stack file.
@@ -190,22 +261,29 @@ impl Stack {
         if !is_stack(fstat(fd.as_raw_fd())?.st_mode) {
             return Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP));
         }
+        let (fd, writable) = match reopen_for_writing(fd.as_fd()) {
+            Ok(wr) => (wr, true),
+            Err(e) if keeps_path_fd(&e) => (fd, false),
+            Err(e) => return Err(e),
+        };
         Ok(Stack {
             inner: Inner::File {
                 fd,
                 path: Some(path.to_path_buf()),
-                writable: false,
+                writable,
             },
         })
     }
 
-    /// The stack file opened again, through this stack's fd (the same
-    /// file, wherever it is now) or else by path, with `flags`
-    /// (`O_CLOEXEC` added): the open is checked as any open is.
-    pub(crate) fn reopen(&self, flags: i32) -> io::Result<OwnedFd> {
-        match &self.inner {
-            Inner::Native => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
-            Inner::File { fd, path, .. } => Stack::open_again(fd, path.as_deref(), flags),
+    /// The stack's descriptor if it is open for writing (the one a default
+    /// stack keeps); `None` for the native stack and an `O_PATH` or
+    /// read-only one.
+    pub(crate) fn into_writable_fd(self) -> Option<OwnedFd> {
+        match self.inner {
+            Inner::File {
+                fd, writable: true, ..
+            } => Some(fd),
+            _ => None,
         }
     }
 
@@ -224,7 +302,9 @@ impl Stack {
         })
     }
 
-    /// The stack file's fd; `None` for the native stack, which has none.
+    /// The stack file's fd (open for writing if [`Stack::open`] could
+    /// open it so, else `O_PATH`); `None` for the native stack, which has
+    /// none.
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
         match &self.inner {
             Inner::Native => None,
@@ -271,24 +351,32 @@ impl Stack {
     /// The msocket system call on this stack: `STACKFS_IOC_SOCKET` on an
     /// fd open for writing when the arguments fit it, else
     /// `MSOCKET_IOC_SOCKET` with the fd (which the kernel opens for
-    /// writing for the call if it is `O_PATH` or read-only).
+    /// writing for the call if it is `O_PATH` or read-only). Under
+    /// seccomp, an `EPERM` of the first is retried by the second, which
+    /// takes a template socket.
     fn msocket(&self, domain: i32, ty: i32, protocol: i32) -> io::Result<Option<OwnedFd>> {
-        match &self.inner {
-            Inner::Native => sys::msocket(libc::AT_FDCWD, None, 0, domain, ty, protocol),
-            Inner::File {
-                fd, writable: true, ..
-            } if sys::stack_arg(domain, ty, protocol).is_some() => {
-                let arg = sys::stack_arg(domain, ty, protocol).expect("checked above");
-                sys::stack_socket(fd.as_fd(), arg, ty)
+        let (fd, writable) = match &self.inner {
+            Inner::Native => {
+                return sys::msocket(libc::AT_FDCWD, None, 0, domain, ty, protocol);
             }
-            Inner::File { fd, .. } => sys::msocket(
+            Inner::File { fd, writable, .. } => (fd, *writable),
+        };
+        let by_fd = || {
+            sys::msocket(
                 fd.as_raw_fd(),
                 None,
                 libc::AT_EMPTY_PATH as u32,
                 domain,
                 ty,
                 protocol,
-            ),
+            )
+        };
+        match route(writable, domain, ty, protocol) {
+            Route::Packed(arg) => match sys::stack_socket(fd.as_fd(), arg, ty) {
+                Err(e) if e.raw_os_error() == Some(libc::EPERM) && sys::under_seccomp() => by_fd(),
+                other => other,
+            },
+            Route::ByFd => by_fd(),
         }
     }
 
@@ -554,5 +642,77 @@ impl TryFrom<Stack> for OwnedFd {
             Inner::File { fd, .. } => Ok(fd),
             Inner::Native => Err(stack),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_packs_what_fits_on_a_writable_fd() {
+        let tcp = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+        assert_eq!(
+            route(true, libc::AF_INET, tcp, 0),
+            Route::Packed(0x2102_0000)
+        );
+        assert_eq!(
+            route(
+                true,
+                libc::AF_INET6,
+                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK,
+                17
+            ),
+            Route::Packed(0x120a_0011)
+        );
+        // SOCK_DEFAULT (check) fits too.
+        assert_eq!(route(true, libc::AF_UNSPEC, 0, 0), Route::Packed(0));
+        // An O_PATH (or read-only) fd: the kernel opens the file per call.
+        assert_eq!(route(false, libc::AF_INET, tcp, 0), Route::ByFd);
+        // What the packed argument cannot carry goes by MSOCKET_IOC_SOCKET.
+        assert_eq!(route(true, libc::AF_INET, tcp, 0x10000), Route::ByFd);
+        assert_eq!(route(true, 0x100, tcp, 0), Route::ByFd);
+        assert_eq!(route(true, libc::AF_INET, -1, 0), Route::ByFd);
+        assert_eq!(route(true, libc::AF_INET, tcp | 0x40000, 0), Route::ByFd);
+        assert_eq!(route(true, libc::AF_INET, 16, 0), Route::ByFd);
+    }
+
+    #[test]
+    fn which_refusals_keep_the_path_fd() {
+        for e in [libc::EACCES, libc::EPERM, libc::EROFS, libc::ENOENT] {
+            assert!(keeps_path_fd(&io::Error::from_raw_os_error(e)), "{e}");
+        }
+        for e in [
+            libc::EMFILE,
+            libc::ENFILE,
+            libc::ENOMEM,
+            libc::EINVAL,
+            libc::ENXIO,
+        ] {
+            assert!(!keeps_path_fd(&io::Error::from_raw_os_error(e)), "{e}");
+        }
+    }
+
+    #[test]
+    fn reopen_for_writing_reopens_the_same_file() {
+        let dir = std::env::temp_dir().join(format!("msocket-rs-reopen.{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        std::fs::write(&file, b"").unwrap();
+        let path_fd = sys::open(&c_path(&file).unwrap(), libc::O_PATH).unwrap();
+        // Renamed: the fd, not the path, is reopened.
+        let moved = dir.join("g");
+        std::fs::rename(&file, &moved).unwrap();
+        let wr = reopen_for_writing(path_fd.as_fd()).unwrap();
+        assert!(open_for_writing(wr.as_raw_fd()));
+        assert!(!open_for_writing(path_fd.as_raw_fd()));
+        // SAFETY: F_GETFD takes no argument.
+        let fdfl = unsafe { libc::fcntl(wr.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(fdfl & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+        assert_eq!(
+            dev_ino(wr.as_fd()).unwrap(),
+            dev_ino(path_fd.as_fd()).unwrap()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

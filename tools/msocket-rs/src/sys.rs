@@ -317,7 +317,7 @@ fn same_file(fd: BorrowedFd<'_>, dev: u64, ino: u64) -> bool {
 
 /// Whether this process is under seccomp (a filter, or strict mode). A
 /// filter cannot be taken off, so a yes is kept.
-fn under_seccomp() -> bool {
+pub(crate) fn under_seccomp() -> bool {
     use std::sync::atomic::{AtomicBool, Ordering};
     static SECCOMP: AtomicBool = AtomicBool::new(false);
 

@@ -209,3 +209,25 @@ fn a_stack_from_an_fd() {
         std::os::fd::AsRawFd::as_raw_fd(&again.as_fd())
     );
 }
+
+/// A FIFO (or any file that is not a stack file) is never opened for
+/// writing, which would block until a reader comes: `EOPNOTSUPP` at once.
+#[test]
+fn a_fifo_is_not_opened_for_writing() {
+    let dir = std::env::temp_dir().join(format!("msocket-rs-fifo.{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o666) }, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(Stack::open(&path).map(drop));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("Stack::open of a FIFO blocked: it opened it for writing");
+    assert_eq!(errno(got.unwrap_err()), libc::EOPNOTSUPP);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

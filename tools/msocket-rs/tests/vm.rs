@@ -298,7 +298,9 @@ fn permissions_and_errors() {
         errno(red.socket(libc::AF_IRDA, libc::SOCK_DGRAM, 0).unwrap_err()),
         libc::EAFNOSUPPORT
     );
-    // A user without write permission: EACCES from the kernel.
+    // A user without write permission: EACCES from the kernel. (The user
+    // opens the stack: root's `red` holds an fd open for writing, which
+    // would be the permission.)
     std::fs::set_permissions(&f.red, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&f.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     // SAFETY: fork in a test process; the child only makes system calls
@@ -311,6 +313,10 @@ fn permissions_and_errors() {
                 libc::_exit(10);
             }
         }
+        let Ok(red) = Stack::open(&f.red) else {
+            // SAFETY: ends the child.
+            unsafe { libc::_exit(3) };
+        };
         let code = match red.socket(libc::AF_INET, libc::SOCK_STREAM, 0) {
             Err(e) if e.raw_os_error() == Some(libc::EACCES) => match red.netns_id() {
                 // Read permission (0644) still names the namespace.
@@ -490,4 +496,236 @@ fn a_stack_fd_open_for_writing_is_the_permission() {
     assert!(stack
         .socket(libc::AF_INET, libc::SOCK_DGRAM, 0x10000)
         .is_err());
+}
+
+/// `SO_NETNS_COOKIE` of a socket: its namespace's cookie, readable by
+/// anyone.
+fn cookie(fd: impl AsFd) -> u64 {
+    let mut v = 0u64;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: a u64 and its size.
+    let ret = unsafe {
+        libc::getsockopt(
+            fd.as_fd().as_raw_fd(),
+            libc::SOL_SOCKET,
+            71, // SO_NETNS_COOKIE
+            (&mut v as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(
+        ret,
+        0,
+        "SO_NETNS_COOKIE: {}",
+        std::io::Error::last_os_error()
+    );
+    v
+}
+
+/// A socket made by path (`MSOCKET_IOC_SOCKET`, `dirfd` `AT_FDCWD`), as
+/// libmsocket's `msocket(path, ...)` makes it. `/dev/msocket` is opened
+/// once, so that a child forked later (and made a user) uses root's.
+fn socket_by_path(path: &Path, domain: i32, ty: i32) -> std::io::Result<OwnedFd> {
+    #[repr(C)]
+    struct Args {
+        size: u32,
+        flags: u32,
+        dirfd: i32,
+        domain: i32,
+        type_: i32,
+        protocol: i32,
+        path: u64,
+    }
+    let c = CString::new(path.as_os_str().as_bytes()).unwrap();
+    let mut args = Args {
+        size: 32,
+        flags: 0,
+        dirfd: libc::AT_FDCWD,
+        domain,
+        type_: ty | libc::SOCK_CLOEXEC,
+        protocol: 0,
+        path: c.as_ptr() as u64,
+    };
+    static DEVICE: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+    let dev = DEVICE.get_or_init(|| std::fs::File::open(msocket::DEVICE).unwrap());
+    // SAFETY: a struct msocket_args of its first version, with a path
+    // that outlives the call. MSOCKET_IOC_SOCKET is _IOW(0xB9, 1, 32).
+    let fd = check(unsafe {
+        libc::ioctl(
+            dev.as_raw_fd(),
+            0x4020_b901 as libc::Ioctl,
+            &mut args as *mut Args,
+        )
+    })?;
+    // SAFETY: a new socket fd.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The access mode and `O_PATH` bit of an fd's open flags.
+fn access_mode(fd: impl AsFd) -> i32 {
+    // SAFETY: F_GETFL takes no argument.
+    let fl = unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFL) };
+    assert!(fl >= 0);
+    fl & (libc::O_ACCMODE | libc::O_PATH)
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn a_stack_opened_with_w_holds_a_writable_fd() {
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    assert_eq!(access_mode(red.fd().unwrap()), libc::O_WRONLY);
+    let by_path = cookie(socket_by_path(&f.red, libc::AF_INET, libc::SOCK_DGRAM).unwrap());
+    assert_ne!(
+        by_path,
+        cookie(
+            Stack::native()
+                .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+                .unwrap()
+        )
+    );
+    // STACKFS_IOC_SOCKET, type flags packed.
+    for (domain, ty, protocol) in [
+        (libc::AF_INET, libc::SOCK_STREAM, 0),
+        (libc::AF_INET6, libc::SOCK_DGRAM | libc::SOCK_NONBLOCK, 0),
+        (libc::AF_UNIX, libc::SOCK_SEQPACKET, 0),
+        (libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE),
+    ] {
+        let fd = red.socket(domain, ty, protocol).unwrap();
+        assert_eq!(cookie(&fd), by_path, "{domain} {ty} {protocol}");
+        assert_eq!(msocket::socket_netns_id(&fd).unwrap(), f.red_id);
+        // SAFETY: F_GETFL, F_GETFD take no argument.
+        let (fl, fdfl) = unsafe {
+            (
+                libc::fcntl(fd.as_raw_fd(), libc::F_GETFL),
+                libc::fcntl(fd.as_raw_fd(), libc::F_GETFD),
+            )
+        };
+        assert_eq!(fl & libc::O_NONBLOCK != 0, ty & libc::SOCK_NONBLOCK != 0);
+        assert_eq!(fdfl & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
+    red.check(libc::AF_UNSPEC).unwrap();
+    // What does not fit the packed argument goes by MSOCKET_IOC_SOCKET on
+    // the same fd: type -1 probes, a family above 255.
+    assert!(red.supports(libc::AF_INET).unwrap());
+    assert!(!red.supports(libc::AF_IRDA).unwrap());
+    assert_eq!(
+        errno(red.socket(300, libc::SOCK_DGRAM, 0).unwrap_err()),
+        libc::EAFNOSUPPORT
+    );
+    // The fd follows the file, and reads its namespace through /proc.
+    std::fs::rename(&f.red, f.dir.join("moved")).unwrap();
+    let fd = red.socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
+    assert_eq!(cookie(&fd), by_path);
+    assert_eq!(red.netns_id().unwrap(), f.red_id);
+}
+
+/// Reads one byte from `fd` (a pipe): false at its end.
+fn read_byte(fd: i32) -> bool {
+    let mut b = [0u8; 1];
+    // SAFETY: a one-byte buffer.
+    unsafe { libc::read(fd, b.as_mut_ptr().cast(), 1) == 1 }
+}
+
+/// Writes one byte to `fd` (a pipe).
+fn write_byte(fd: i32) {
+    // SAFETY: a one-byte buffer.
+    assert_eq!(unsafe { libc::write(fd, b"x".as_ptr().cast(), 1) }, 1);
+}
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn a_writable_stack_fd_outlives_a_chmod() {
+    let f = Fixture::new();
+    std::fs::set_permissions(&f.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // mkstack's mode is less the umask.
+    std::fs::set_permissions(&f.red, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let by_path = cookie(socket_by_path(&f.red, libc::AF_INET, libc::SOCK_DGRAM).unwrap());
+    let (mut opened, mut go) = ([0; 2], [0; 2]);
+    // SAFETY: arrays of two fds.
+    check(unsafe { libc::pipe2(opened.as_mut_ptr(), libc::O_CLOEXEC) }).unwrap();
+    check(unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) }).unwrap();
+    // SAFETY: fork in a test process; the child makes system calls and
+    // exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: plain system calls in the child.
+        unsafe {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(1000) != 0
+                || libc::setuid(1000) != 0
+            {
+                libc::_exit(10);
+            }
+        }
+        // The user opens the 0666 stack: for writing.
+        let code = (|| {
+            let early = Stack::open(&f.red).map_err(|_| 11)?;
+            if access_mode(early.fd().unwrap()) != libc::O_WRONLY {
+                return Err(12);
+            }
+            let fd = early
+                .socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+                .map_err(|_| 13)?;
+            if cookie(fd) != by_path {
+                return Err(14);
+            }
+            write_byte(opened[1]);
+            // Root takes w away (chmod 0600).
+            if !read_byte(go[0]) {
+                return Err(15);
+            }
+            // The fd opened before is the capability: it still works.
+            let fd = early
+                .socket(libc::AF_INET6, libc::SOCK_STREAM, 0)
+                .map_err(|_| 16)?;
+            if cookie(fd) != by_path {
+                return Err(17);
+            }
+            early.check(libc::AF_INET).map_err(|_| 18)?;
+            // A stack opened now keeps an O_PATH fd, and each call is
+            // refused by the kernel.
+            let late = Stack::open(&f.red).map_err(|_| 19)?;
+            if access_mode(late.fd().unwrap()) != libc::O_PATH {
+                return Err(20);
+            }
+            match late.socket(libc::AF_INET, libc::SOCK_DGRAM, 0) {
+                Err(e) if e.raw_os_error() == Some(libc::EACCES) => {}
+                _ => return Err(21),
+            }
+            match late.check(libc::AF_INET) {
+                Err(e) if e.raw_os_error() == Some(libc::EACCES) => {}
+                _ => return Err(22),
+            }
+            // As by path.
+            match socket_by_path(&f.red, libc::AF_INET, libc::SOCK_DGRAM) {
+                Err(e) if e.raw_os_error() == Some(libc::EACCES) => {}
+                _ => return Err(23),
+            }
+            Ok(())
+        })();
+        // SAFETY: ends the child.
+        unsafe { libc::_exit(code.err().unwrap_or(0)) };
+    }
+    // SAFETY: the child's ends of the pipes.
+    unsafe {
+        libc::close(opened[1]);
+        libc::close(go[0]);
+    }
+    let child_opened = read_byte(opened[0]);
+    if child_opened {
+        std::fs::set_permissions(&f.red, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_byte(go[1]);
+    }
+    // SAFETY: our ends.
+    unsafe {
+        libc::close(opened[0]);
+        libc::close(go[1]);
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status), "status {status:#x}");
+    assert_eq!(libc::WEXITSTATUS(status), 0, "the child's step that failed");
+    assert!(child_opened);
 }

@@ -238,3 +238,75 @@ def test_default_stack_reads_the_environment(monkeypatch):
     # The native stack: a plain socket, no module needed.
     with msocket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         assert s.family == socket.AF_INET
+
+
+def test_socket_route_packs_what_fits_on_a_writable_fd():
+    route = _abi.socket_route
+    cloexec = socket.SOCK_CLOEXEC
+    assert route(True, socket.AF_INET, socket.SOCK_STREAM | cloexec, 0) == 0x21020000
+    assert route(True, socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK | cloexec,
+                 17) == 0x320A0011
+    assert route(True, socket.AF_UNSPEC, msocket.SOCK_DEFAULT, 0) == 0  # check()
+    # Every packed argument fits fcntl.ioctl()'s C int: bits 0-29 at most.
+    top = route(True, 0xFF, 0xF | socket.SOCK_NONBLOCK | cloexec, 0xFFFF)
+    assert top == 0x3FFFFFFF <= _abi.IOCTL_INT_MAX
+    # An O_PATH fd: MSOCKET_IOC_SOCKET, the kernel opens the file per call.
+    assert route(False, socket.AF_INET, socket.SOCK_STREAM, 0) is None
+    # What the packed argument cannot carry goes by MSOCKET_IOC_SOCKET.
+    for domain, type, proto in ((socket.AF_INET, socket.SOCK_STREAM, 0x10000),
+                                (0x100, socket.SOCK_DGRAM, 0), (-1, socket.SOCK_DGRAM, 0),
+                                (socket.AF_INET, -1, 0), (socket.AF_INET, 16, 0),
+                                (socket.AF_INET, socket.SOCK_DGRAM | 0x40000, 0)):
+        assert route(True, domain, type, proto) is None, (domain, type, proto)
+
+
+def test_stack_arg_that_ioctl_cannot_pass_is_refused(monkeypatch):
+    monkeypatch.setattr(_abi, "IOCTL_INT_MAX", 0x00FFFFFF)
+    assert _abi.stack_arg(socket.AF_INET, socket.SOCK_DGRAM, 0) is None
+    assert _abi.stack_arg(socket.AF_INET, msocket.SOCK_DEFAULT, 0) == 0x00020000
+
+
+def test_which_refusals_keep_the_path_fd():
+    for code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT):
+        assert _abi.keeps_path_fd(code)
+    for code in (errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EINVAL):
+        assert not _abi.keeps_path_fd(code)
+
+
+def test_reopen_for_writing_reopens_the_same_file(tmp_path):
+    import fcntl
+
+    (tmp_path / "f").write_bytes(b"")
+    pfd = os.open(tmp_path / "f", os.O_PATH | os.O_CLOEXEC)
+    try:
+        os.rename(tmp_path / "f", tmp_path / "g")
+        w = _abi.reopen_for_writing(pfd)
+        try:
+            assert fcntl.fcntl(w, fcntl.F_GETFL) & (os.O_ACCMODE | os.O_PATH) == os.O_WRONLY
+            assert not os.get_inheritable(w)
+            a, b = os.fstat(pfd), os.fstat(w)
+            assert (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+        finally:
+            os.close(w)
+    finally:
+        os.close(pfd)
+
+
+def test_a_fifo_is_not_opened_for_writing(tmp_path):
+    """Opened for writing, a FIFO would block until a reader comes."""
+    import signal
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    def blocked(*_):
+        raise TimeoutError("Stack() of a FIFO blocked: it opened it for writing")
+
+    old = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(10)
+    try:
+        with pytest.raises(OSError) as e:
+            msocket.Stack(fifo)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert e.value.errno == errno.EOPNOTSUPP

@@ -391,3 +391,128 @@ def python_blocks(readme, heading):
 def test_readme_example(readme, heading):
     for block in python_blocks(readme, heading):
         exec(compile(block, readme, "exec"), {"__name__": "readme"})
+
+
+def _by_path_cookie(path):
+    """SO_NETNS_COOKIE of a socket made by path (MSOCKET_IOC_SOCKET with
+    dirfd AT_FDCWD, as libmsocket's msocket(path, ...))."""
+    fd = msocket._abi.msocket_path(path, socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC, 0)
+    with socket.socket(fileno=fd) as s:
+        return msocket.socket_netns_cookie(s)
+
+
+def _access_mode(fd):
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_GETFL) & (os.O_ACCMODE | os.O_PATH)
+
+
+def _user_writable_stack():
+    out = {"by_path": _by_path_cookie(RED)}
+    with msocket.Stack(RED) as red:
+        out["writable"] = red.writable
+        out["mode"] = _access_mode(red.fileno())
+        out["cookies"] = []
+        for family, type, proto in ((socket.AF_INET, socket.SOCK_STREAM, 0),
+                                    (socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK, 0),
+                                    (socket.AF_UNIX, socket.SOCK_SEQPACKET, 0),
+                                    (socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)):
+            with red.socket(family, type, proto) as s:
+                out["cookies"].append((msocket.socket_netns_cookie(s), s.getblocking(),
+                                       s.get_inheritable()))
+        red.check()
+        out["supports"] = (red.supports(socket.AF_INET), red.supports(63))
+        # A family above 255 does not fit the packed argument:
+        # MSOCKET_IOC_SOCKET on the same fd.
+        try:
+            red.socket(300, socket.SOCK_DGRAM).close()
+            out["family300"] = 0
+        except OSError as e:
+            out["family300"] = e.errno
+    return out
+
+
+def test_stack_opened_with_w_holds_a_writable_fd():
+    """A user's Stack of a 0666 stack holds an fd open for writing, and its
+    sockets (STACKFS_IOC_SOCKET) are in the stack: the namespace of a socket
+    made by path, and of one made inside by socket(2)."""
+    out = as_user(_user_writable_stack)
+    assert out["writable"] is True and out["mode"] == os.O_WRONLY
+    assert out["by_path"] == cookie_inside("mspy-red")
+    assert out["cookies"] == [(out["by_path"], True, False), (out["by_path"], False, False),
+                              (out["by_path"], True, False), (out["by_path"], True, False)]
+    assert out["supports"] == (True, False)
+    assert out["family300"] == errno.EAFNOSUPPORT
+
+
+def test_writable_stack_outlives_a_chmod():
+    """A Stack a user opened with w keeps making sockets after root's chmod
+    0600 (its fd is a capability, as any file open for writing); a Stack
+    opened afterwards keeps an O_PATH fd and gets EACCES at each call."""
+    path = "/dev/net/capy"
+    subprocess.run(["mstack", "add", "-m", "0666", path, "--netns", "/run/netns/mspy-red"], check=True)
+    try:
+        os.chmod(path, 0o666)
+        opened_r, opened_w = os.pipe()
+        go_r, go_w = os.pipe()
+        result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(opened_r)
+                os.close(go_w)
+                os.close(result_r)
+                os.setgroups([1002])
+                os.setgid(1000)
+                os.setuid(1000)
+                out = {}
+                try:
+                    out["by_path"] = _by_path_cookie(path)
+                    early = msocket.Stack(path)
+                    out["early"] = (early.writable, _access_mode(early.fileno()))
+                    with early.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                        out["before"] = msocket.socket_netns_cookie(s)
+                    os.write(opened_w, b"x")
+                    os.read(go_r, 1)  # root's chmod 0600
+                    with early.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                        out["after"] = msocket.socket_netns_cookie(s)
+                    early.check(socket.AF_INET)
+                    late = msocket.Stack(path)
+                    out["late"] = (late.writable, _access_mode(late.fileno()))
+                    for what, call in (("late_socket", late.socket), ("late_check", late.check),
+                                       ("by_path_after", lambda: _by_path_cookie(path))):
+                        try:
+                            call()
+                            out[what] = 0
+                        except OSError as e:
+                            out[what] = e.errno
+                    result = ("ok", out)
+                except BaseException as e:  # noqa: B902
+                    result = ("err", (repr(e), out))
+                os.write(result_w, pickle.dumps(result))
+            finally:
+                os._exit(0)
+        os.close(opened_w)
+        os.close(go_r)
+        os.close(result_w)
+        opened = os.read(opened_r, 1) == b"x"
+        if opened:
+            os.chmod(path, 0o600)
+        try:
+            os.write(go_w, b"x")
+        except BrokenPipeError:
+            pass  # the child failed before: its result says why
+        os.close(go_w)
+        with os.fdopen(result_r, "rb") as f:
+            data = f.read()
+        os.close(opened_r)
+        os.waitpid(pid, 0)
+        kind, out = pickle.loads(data)
+        assert kind == "ok", out
+        assert opened
+        assert out["by_path"] == out["before"] == out["after"] == cookie_inside("mspy-red")
+        assert out["early"] == (True, os.O_WRONLY)
+        assert out["late"] == (False, os.O_PATH)
+        assert out["late_socket"] == out["late_check"] == out["by_path_after"] == errno.EACCES
+    finally:
+        subprocess.run(["mstack", "rm", path], capture_output=True)

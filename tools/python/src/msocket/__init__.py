@@ -9,7 +9,7 @@ thread even, serves and connects in any number of stacks at once::
 
     import msocket
 
-    red = msocket.Stack("/dev/net/red")          # one O_PATH fd, kept
+    red = msocket.Stack("/dev/net/red")          # one fd, kept (open for writing if w allows)
     server = red.create_server(("10.0.0.1", 8080))
     conn = msocket.Stack("/dev/net/blue").create_connection(("10.0.0.1", 8080))
     udp = red.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -135,12 +135,18 @@ class _Maker:
 
 class Stack(_Maker):
     """A network stack, opened from its stack file *path* (str, bytes or
-    path-like): an O_PATH fd of the file, opened once, by which every
-    socket names the stack, so it keeps naming the same stack if the file
-    is renamed. Using a stack is opening its file for writing: the kernel
-    does that for each socket made through the O_PATH fd, so each is
-    checked against the file's w bit and every LSM at the time it is made.
-    Usable from any number of threads; a context manager.
+    path-like): an fd of the file, opened once, by which every socket
+    names the stack, so it keeps naming the same stack if the file is
+    renamed. Using a stack is opening its file for writing. The file is
+    opened O_PATH, checked to be a stack file (a FIFO or a device is never
+    opened for writing), then opened for writing through that fd when the
+    w bit and every LSM allow: that fd is a capability, as any file open
+    for writing is, which a later chmod does not take back (close() gives
+    it up), and sockets are made with it (STACKFS_IOC_SOCKET). If the open
+    for writing is refused (EACCES, EPERM, EROFS), the Stack keeps the
+    O_PATH fd, through which the kernel opens the file for writing for each
+    socket, so each is checked (and refused) when it is made. Usable from
+    any number of threads; a context manager.
 
     Raises OSError: those of open(2) (ENOENT, EACCES on a directory...),
     EOPNOTSUPP if *path* is not a stack file.
@@ -149,14 +155,7 @@ class Stack(_Maker):
     def __init__(self, path):
         self._path = os.fspath(path)
         self._fd = -1
-        fd = os.open(self._path, os.O_PATH | os.O_CLOEXEC)
-        try:
-            if not is_stack(os.fstat(fd).st_mode):
-                raise _error(errno.EOPNOTSUPP, self._path)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+        self._fd, self._writable = _abi.open_stack(self._path)
 
     @property
     def path(self):
@@ -167,8 +166,16 @@ class Stack(_Maker):
     def closed(self):
         return self._fd < 0
 
+    @property
+    def writable(self):
+        """Whether the stack's fd is open for writing (the permission to
+        make sockets, checked when the Stack was opened); else it is O_PATH
+        and each call is checked."""
+        return self._writable
+
     def fileno(self):
-        """The O_PATH fd of the stack file (for msocket's AT_EMPTY_PATH)."""
+        """The fd of the stack file: open for writing (STACKFS_IOC_SOCKET),
+        or O_PATH (for msocket's AT_EMPTY_PATH); see :attr:`writable`."""
         if self._fd < 0:
             raise ValueError("I/O operation on a closed Stack")
         return self._fd
@@ -198,19 +205,22 @@ class Stack(_Maker):
         Python's sockets are not inherited by exec)."""
         if type & ~_TYPE_FLAGS == SOCK_DEFAULT:
             raise _error(errno.EINVAL)
-        fd = _abi.msocket_fd(self.fileno(), family, type | _socket.SOCK_CLOEXEC, proto)
+        fd = self._msocket(family, type | _socket.SOCK_CLOEXEC, proto)
         return _wrap(fd, family, type, proto)
+
+    def _msocket(self, family, type, proto):
+        return _abi.stack_socket(self.fileno(), self._writable, family, type, proto)
 
     def check(self, family=_socket.AF_UNSPEC):
         """Checks, as msocket's SOCK_DEFAULT does, that the caller may make
         sockets of *family* (AF_UNSPEC: of any) in this stack: OSError
         EACCES, EAFNOSUPPORT... otherwise."""
-        _abi.msocket_fd(self.fileno(), family, SOCK_DEFAULT, 0)
+        self._msocket(family, SOCK_DEFAULT, 0)
 
     def supports(self, family):
         """Whether the stack has *family* (probed with socket type -1)."""
         try:
-            fd = _abi.msocket_fd(self.fileno(), family, -1, 0)
+            fd = self._msocket(family, -1, 0)
         except OSError as e:
             if e.errno == errno.EINVAL:
                 return True
@@ -369,12 +379,11 @@ def _kept_fd(path):
         # (the w bit, every LSM's); one that fails (EACCES, EROFS) leaves
         # the call to be made by path, which gives the kernel's error.
         try:
-            with Stack(path) as stack:
-                try:
-                    fd = os.open("/proc/self/fd/%d" % stack.fileno(), os.O_WRONLY | os.O_CLOEXEC)
-                except FileNotFoundError:
-                    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            fd, writable = _abi.open_stack(path)
         except OSError:
+            return None
+        if not writable:
+            os.close(fd)
             return None
         st = os.fstat(fd)
         k = _kept[path] = (fd, st.st_dev, st.st_ino)

@@ -91,6 +91,103 @@ def stack_ioctl_arg(dev, ino, domain, type, proto):
     return arg
 
 
+# The largest integer argument fcntl.ioctl() passes (it converts it to a C
+# int): the argument of STACKFS_IOC_SOCKET without SOCKET_EXPECT takes bits
+# 0-29 only, so it always fits; one that did not would go by
+# MSOCKET_IOC_SOCKET.
+IOCTL_INT_MAX = 2**31 - 1
+
+
+def stack_arg(domain, type, proto):
+    """The argument of STACKFS_IOC_SOCKET without SOCKET_EXPECT, as a Stack
+    open for writing sends it; None for arguments it cannot carry (a
+    protocol above 16 bits, a family above 8, flags beyond SOCK_NONBLOCK
+    and SOCK_CLOEXEC, type -1) or that fcntl.ioctl() cannot pass."""
+    import socket as _socket
+
+    base = type & ~(_socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC)
+    if not (0 <= domain <= SOCKET_DOMAIN_MAX and 0 <= proto <= SOCKET_PROTOCOL_MAX
+            and 0 <= base <= SOCKET_TYPE_MAX):
+        return None
+    arg = socket_arg(domain, base, proto)
+    if type & _socket.SOCK_NONBLOCK:
+        arg |= SOCKET_NONBLOCK
+    if type & _socket.SOCK_CLOEXEC:
+        arg |= SOCKET_CLOEXEC
+    return arg if arg <= IOCTL_INT_MAX else None
+
+
+def socket_route(writable, domain, type, proto):
+    """How a Stack makes a socket: the argument of STACKFS_IOC_SOCKET on its
+    fd open for writing, or None for MSOCKET_IOC_SOCKET by the fd (an
+    O_PATH fd, or arguments the packed one cannot carry)."""
+    return stack_arg(domain, type, proto) if writable else None
+
+
+def stack_socket(stack_fd, writable, domain, type, proto):
+    """msocket on the stack file open as *stack_fd*: STACKFS_IOC_SOCKET if
+    the fd is open for writing and the arguments fit (under seccomp, an
+    EPERM is retried by MSOCKET_IOC_SOCKET, which takes a template socket),
+    else MSOCKET_IOC_SOCKET by the fd (the kernel opens an O_PATH fd for
+    writing for the call). A new fd, or 0 for SOCK_DEFAULT."""
+    arg = socket_route(writable, domain, type, proto)
+    if arg is not None:
+        try:
+            return fcntl.ioctl(stack_fd, STACKFS_IOC_SOCKET, arg)
+        except OSError as e:
+            if e.errno != errno.EPERM or not _under_seccomp():
+                raise
+    return msocket_fd(stack_fd, domain, type, proto)
+
+
+# O_EMPTYPATH (Linux 7.x): openat(fd, "", flags | O_EMPTYPATH) opens the file
+# fd is open on (an O_PATH fd too) again, as /proc/self/fd/N does. Older
+# kernels ignore the flag, and the empty path is ENOENT.
+O_EMPTYPATH = 0o400000000
+
+
+def reopen_for_writing(fd):
+    """The file *fd* is open on (a stack file, checked by fstat) opened for
+    writing, O_CLOEXEC: by O_EMPTYPATH, else through /proc/self/fd. Never by
+    path: the file there may be another one by now."""
+    flags = os.O_WRONLY | os.O_CLOEXEC
+    try:
+        return os.open("", flags | O_EMPTYPATH, dir_fd=fd)
+    except FileNotFoundError:
+        return os.open("/proc/self/fd/%d" % fd, flags)
+
+
+def keeps_path_fd(code):
+    """Whether the errno *code* of reopen_for_writing() leaves a Stack with
+    its O_PATH fd, each call then checked (and refused) by the kernel: the
+    caller may not open the file for writing (EACCES: no w, or an LSM;
+    EPERM; EROFS: a read-only mount), or there is no way to reopen it
+    (ENOENT: no O_EMPTYPATH and no /proc)."""
+    return code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT)
+
+
+def open_stack(path):
+    """(fd, writable) of the stack file *path*: opened O_PATH, checked to be
+    a stack file (EOPNOTSUPP otherwise: a FIFO or a device is never opened
+    for writing), then opened for writing through that fd; if that is
+    refused (keeps_path_fd), the O_PATH fd."""
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        if not is_stack(os.fstat(fd).st_mode):
+            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP), path)
+        try:
+            wfd = reopen_for_writing(fd)
+        except OSError as e:
+            if not keeps_path_fd(e.errno):
+                raise
+            return fd, False
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return wfd, True
+
+
 # Whether fcntl.ioctl() passes an integer argument above 2**31 - 1 (no
 # Python up to 3.13 does: it converts the argument to a C int and raises
 # OverflowError, before any system call). Without that, the tag of
