@@ -260,7 +260,7 @@ void bench_creation(void)
 		  .create = v_socket_stat },
 		[STACK_IOCTL] = { .name = "STACKFS_IOC_SOCKET, stack fd open for writing",
 		  .create = v_stack_ioctl },
-		[STACK_IOCTL_EXPECT] = { .name = "STACKFS_IOC_SOCKET, STACKFS_SOCKET_EXPECT and tag",
+		[STACK_IOCTL_EXPECT] = { .name = "STACKFS_IOC_SOCKET, with its tag check",
 		  .create = v_stack_ioctl_expect },
 		[PATH] = { .name = "msocket by path", .create = v_path },
 		[LIB_PATH] = { .name = "libmsocket msocket(path)", .create = v_lib_path },
