@@ -198,24 +198,6 @@ static bool same_stack(int fd, const struct stat *st)
 
 /* --- SCM_RIGHTS -------------------------------------------------------- */
 
-/* Sends one byte and @n fds over @sock: sendmsg's return. */
-static ssize_t send_fds(int sock, const int *fds, int n)
-{
-	char buf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = buf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
-	return sendmsg(sock, &msg, MSG_DONTWAIT);
-}
-
 /* Receives one fd sent with send_fds: the fd, or -1. */
 static int recv_fd(int sock)
 {

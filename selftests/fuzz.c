@@ -1290,24 +1290,7 @@ static long answer(long ret)
 	return ret < 0 ? -errno : ret;
 }
 
-static ssize_t fuzz_send_fds(int sock, const int *fds, int n)
-{
-	char buf[CMSG_SPACE(8 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = buf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
-	return sendmsg(sock, &msg, MSG_DONTWAIT);
-}
-
-/* Receives what fuzz_send_fds sent: how many fds, into @fds. */
+/* Receives what send_fds sent: how many fds, into @fds. */
 static int fuzz_recv_fds(int sock, int *fds, int max)
 {
 	char buf[CMSG_SPACE(8 * sizeof(int))] = { 0 }, byte;
@@ -1349,14 +1332,14 @@ static void fd_fuzz_scm(struct __test_metadata *_metadata, struct fd_fuzz *f)
 		fds[n] = sv[1];
 		fds[n + 1] = f->w[0];
 		fd_judge(_metadata, f, IF_SCM, "sendmsg (cycle)", kinds[0],
-			 answer(fuzz_send_fds(sv[0], fds, n + 2)), 1);
+			 answer(send_fds(sv[0], fds, n + 2)), 1);
 		fds[n] = sv[0];
 		fd_judge(_metadata, f, IF_SCM, "sendmsg (cycle)", kinds[0],
-			 answer(fuzz_send_fds(sv[1], fds, n + 2)), 1);
+			 answer(send_fds(sv[1], fds, n + 2)), 1);
 		f->cycles++;
 	} else {
 		fd_judge(_metadata, f, IF_SCM, "sendmsg", kinds[0],
-			 answer(fuzz_send_fds(sv[0], fds, n)), 1);
+			 answer(send_fds(sv[0], fds, n)), 1);
 		r = fuzz_recv_fds(sv[1], got, ARRAY_SIZE(got));
 		fd_judge(_metadata, f, IF_SCM, "recvmsg", kinds[0], r < 0 ? -errno : r, n);
 		for (i = 0; i < r; i++) {
@@ -1695,7 +1678,7 @@ TEST_F(fuzz, random_fd_interfaces)
 	pfd = (struct pollfd){ .fd = f.w[1], .events = POLLIN };
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, t));
-		EXPECT_EQ(1, fuzz_send_fds(t[0], &t[1], 1));
+		EXPECT_EQ(1, send_fds(t[0], &t[1], 1));
 		close(t[0]);
 		close(t[1]);
 		if (poll(&pfd, 1, 100) == 1)

@@ -45,6 +45,27 @@
 #define MSOCKET_GID 1002
 #define OTHER_UID 1001
 
+/*
+ * Sends one byte and @n fds (at most 8) over the unix socket @sock with
+ * SCM_RIGHTS, without blocking: sendmsg's return.
+ */
+static inline ssize_t send_fds(int sock, const int *fds, int n)
+{
+	char buf[CMSG_SPACE(8 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
+	return sendmsg(sock, &msg, MSG_DONTWAIT);
+}
+
 /* A number from the environment, or @def: the knobs of the long runs. */
 static inline long env_long(const char *name, long def)
 {
