@@ -22,10 +22,13 @@ use stackfs::{Request, StackId};
 
 use kernel_ext::{
     bindings::{self, msocket_args, msocket_mkstack_args},
-    fs,
+    compat, fs,
     uaccess::read_sized_struct,
 };
 
+// The one parameter is a `bool` where the kernel crate has them (7.3 and
+// later) and a `u8` on 7.2 (see kernel_ext::compat::allow_confined).
+#[cfg(msocket_kernel_7_3)]
 module! {
     type: MsocketModule,
     name: "msocket",
@@ -40,6 +43,21 @@ module! {
     },
 }
 
+#[cfg(not(msocket_kernel_7_3))]
+module! {
+    type: MsocketModule,
+    name: "msocket",
+    authors: ["msocket developers"],
+    description: "msocket: stack files (stackfs) and per-socket network stacks",
+    license: "GPL",
+    params: {
+        allow_confined: u8 {
+            default: 0,
+            description: "1: let tasks under seccomp or in a network namespace other than the initial one use every stack their files allow (default 0: no, see msocket(2) SECURITY)",
+        },
+    },
+}
+
 /// `/dev/msocket`. It keeps no state per open file.
 struct MsocketDevice;
 
@@ -47,8 +65,8 @@ struct MsocketDevice;
 impl MiscDevice for MsocketDevice {
     type Ptr = ();
 
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result {
-        Ok(())
+    fn open(file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result {
+        compat::own_misc_file(file)
     }
 
     fn ioctl(_device: (), _file: &File, cmd: u32, arg: usize) -> Result<isize> {

@@ -291,7 +291,7 @@ impl<T: FileSystem> Type<T> {
     pub(crate) const fn new() -> Self {
         let mut fs: bindings::file_system_type = pin_init::zeroed();
         fs.name = kernel::str::as_char_ptr_in_const_context(T::NAME);
-        fs.owner = kernel::module::this_module::<crate::LocalModule>().as_ptr();
+        fs.owner = super::compat::this_module();
         fs.init_fs_context = Some(Callbacks::<T>::init_fs_context);
         fs.kill_sb = Some(Callbacks::<T>::kill_sb);
         if T::USERNS_MOUNT {
@@ -500,7 +500,7 @@ impl<T: FileSystem> Callbacks<T> {
         } else {
             None
         },
-        owner: kernel::module::this_module::<crate::LocalModule>().as_ptr(),
+        owner: super::compat::this_module(),
         // No read, write, mmap, splice, llseek, fsync, poll or setlease:
         // they fail with EINVAL, ENODEV or ESPIPE, as for any file without
         // them (7.x refuses leases without ->setlease).

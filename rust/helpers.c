@@ -363,3 +363,28 @@ int msocket_socket_protocol(const struct socket *sock)
 {
 	return sock->sk ? sock->sk->sk_protocol : -1;
 }
+
+#ifndef MSOCKET_KERNEL_7_3
+/*
+ * 7.2's kernel crate registers misc devices with file_operations that have
+ * no owner, so nothing keeps the module loaded while /dev/msocket is open.
+ * Called by the device's open, inside misc_open() (which holds misc_mtx, so
+ * opens are serialized): takes a reference on the module and gives @file a
+ * copy of its operations with the owner set; the VFS drops the reference
+ * (fops_put) after the file's last release. 7.3's crate sets the owner.
+ */
+int msocket_own_misc_file(struct file *file, struct module *owner)
+{
+	static struct file_operations owned;
+
+	if (!try_module_get(owner))
+		return -ENODEV;
+	if (!owned.owner) {
+		owned = *file->f_op;
+		owned.owner = owner;
+	}
+	/* The operations being replaced have no owner: no module_put. */
+	file->f_op = &owned;
+	return 0;
+}
+#endif

@@ -56,6 +56,10 @@ int msocket_inode_init_security(struct inode *inode, struct inode *dir,
 				struct dentry *dentry);
 int msocket_dcache_readdir(struct file *file, struct dir_context *ctx);
 
+#ifndef MSOCKET_KERNEL_7_3
+struct module;
+int msocket_own_misc_file(struct file *file, struct module *owner);
+#endif
 struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
 struct path;
 struct file *msocket_open_for_writing(const struct path *path);

@@ -16,6 +16,7 @@
 //! msocket and stackfs logic above these types is safe Rust.
 
 pub(crate) mod bindings;
+pub(crate) mod compat;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod net;

@@ -6,10 +6,10 @@
 //! Upstream's `kernel::net` has no socket creation yet; the fd half uses
 //! upstream's `FileDescriptorReservation` and `File`.
 
-use super::{bindings, net::Net};
+use super::{bindings, compat::code::eafnosupport, net::Net};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 use kernel::{
-    error::{code::EAFNOSUPPORT, from_err_ptr, to_result, Result},
+    error::{from_err_ptr, to_result, Result},
     ffi::c_int,
     fs::{file::FileDescriptorReservation, File},
     sync::aref::ARef,
@@ -50,7 +50,7 @@ impl Socket {
     pub(crate) fn probe_family(net: &Net, family: i32) -> Result {
         match Socket::create(net, family, bindings::sock_type_SOCK_DGRAM as i32, 0) {
             Ok(_) => Ok(()),
-            Err(e) if e == EAFNOSUPPORT => Err(e),
+            Err(e) if e == eafnosupport() => Err(e),
             // Any other answer (wrong type, no permission...) came from the
             // family's own code or from the checks of a family that exists.
             Err(_) => Ok(()),

@@ -27,7 +27,7 @@
 //! files allow, everywhere, loads the module with `allow_confined=1`.
 
 use super::{socket::Request, Stackfs, MOUNT_FOREIGN_NETNS, MOUNT_SECCOMP_TEMPLATE};
-use crate::kernel_ext::{bindings, fs::SpecialInode, net::Net};
+use crate::kernel_ext::{bindings, compat, fs::SpecialInode, net::Net};
 use kernel::prelude::*;
 
 /// Checks that the caller may make `req` in `net`, the stack of the stack
@@ -37,7 +37,7 @@ use kernel::prelude::*;
 ///
 /// Errors: `EPERM` for a confined caller.
 pub(crate) fn may_use(net: &Net, stack: Option<&SpecialInode<Stackfs>>, req: &Request) -> Result {
-    if crate::module_parameters::allow_confined.value() {
+    if compat::allow_confined() {
         return Ok(());
     }
     let mount = stack.map_or(0, |stack| stack.mount_flags());

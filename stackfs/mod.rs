@@ -23,6 +23,7 @@ pub(crate) use stack::{mkstack, msocket, StackId};
 
 use crate::kernel_ext::{
     bindings,
+    compat::code::estale,
     fs::{self, FileSystem, SpecialFile},
     net::ActiveNet,
     uaccess,
@@ -80,7 +81,7 @@ impl FileSystem for Stackfs {
                 let stack = file.inode();
                 if let Some(tag) = args.expect {
                     if stack.tag() != tag || !stack.is_linked() {
-                        return Err(ESTALE);
+                        return Err(estale());
                     }
                 }
                 stack::use_stack(stack, &args.request)

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::kernel_ext::{
     bindings,
+    compat::code::{eopnotsupp, estale},
     file::FdFile,
     fs::{Inode, SpecialInode},
     net::{ActiveNet, Net},
@@ -94,10 +95,10 @@ fn stack_file<'a>(inode: &'a Inode, expect: Option<&StackId>) -> Result<&'a Spec
     // First, so that a reused fd of another kind of file is ESTALE too.
     if let Some(id) = expect {
         if !inode.has_id(id.dev, id.ino) || !inode.is_linked() {
-            return Err(ESTALE);
+            return Err(estale());
         }
     }
-    STACKFS.special(inode).ok_or(EOPNOTSUPP)
+    STACKFS.special(inode).ok_or_else(eopnotsupp)
 }
 
 /// Makes `req` in the namespace of `stack`, which the caller has opened for
