@@ -39,7 +39,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-pa
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
 .PHONY: all module deps kernel selftests tools rust-tools go-tools python-tools vm-payload check demo shell \
-	bench stress clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
+	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
 	dkms-check clean help
 
 all: module
@@ -332,16 +332,31 @@ shell: deps
 # The long reliability runs: on the debug kernel 1,000,000 fuzzed calls,
 # 30 s per race, 10,000 stacks and 100,000 sockets (on 7.3 about 80 min
 # on two busy cores: the 1,000,000 calls take 10 min, the 10,000 stacks
-# 28); then the races and the stress test on the KCSAN kernel (6 min).
+# 28); then the races and the stress test on the KCSAN kernel (6 min),
+# and `make stress-rt`.
 STRESS_ENV := MSOCKET_FUZZ_CALLS=1000000 MSOCKET_FUZZ_SECONDS=7200 \
 	MSOCKET_RACE_SECONDS=30 MSOCKET_STRESS_STACKS=10000 MSOCKET_STRESS_SOCKETS=100000 \
 	MSOCKET_STRESS_NS_LIMIT=64
+# The smaller sizes of the runs on the other kernels.
+STRESS_SHORT_ENV := $(STRESS_ENV) MSOCKET_STRESS_STACKS=1000 MSOCKET_STRESS_SOCKETS=20000
 stress: deps
 	@qemu/run --vm-dir $(BUILD)/vm-stress --timeout 14400 \
 		--exec '$(STRESS_ENV) /selftests/run_all'
 	@qemu/run --kernel kcsan --vm-dir $(BUILD)/vm-stress-kcsan --timeout 7200 \
-		--exec '$(STRESS_ENV) MSOCKET_STRESS_STACKS=1000 MSOCKET_STRESS_SOCKETS=20000 \
-			sh -c "cd /selftests && ./races && ./stress"'
+		--exec '$(STRESS_SHORT_ENV) sh -c "cd /selftests && ./races && ./stress"'
+	@$(MAKE) --no-print-directory stress-rt
+
+# PREEMPT_RT: the races, the fault injection and the stress test on the
+# debug-rt kernel (the debug kernel with PREEMPT_RT: lockdep, KASAN and
+# kmemleak under RT's sleeping spinlocks), then on Debian's rt kernel,
+# unmodified. Every program runs, whatever an earlier one found.
+RT_STRESS_RUN := cd /selftests && rc=0 && for t in races faults stress; do \
+	./$$t || rc=1; done && exit $$rc
+stress-rt: deps
+	@qemu/run --kernel debug-rt --vm-dir $(BUILD)/vm-stress-debug-rt --timeout 7200 \
+		--exec '$(STRESS_SHORT_ENV) sh -c "$(RT_STRESS_RUN)"'
+	@qemu/run --kernel rt --vm-dir $(BUILD)/vm-stress-rt --timeout 7200 \
+		--exec '$(STRESS_SHORT_ENV) sh -c "$(RT_STRESS_RUN)"'
 
 # Benchmarks (tools/bench): ratios of runs taken side by side, printed with
 # the goals as pass or MISS; nothing here is a test. On each kernel of

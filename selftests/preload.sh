@@ -90,8 +90,10 @@ has "vustack -v says what it does" "vustack: using $blue for all address familie
 su -s /bin/sh msuser -c "exec mstack exec $blue -- socat TCP-LISTEN:7301,bind=10.7.0.2,reuseaddr,fork SYSTEM:'echo from-blue'" &
 pids="$pids $!"
 check "a user's socat listens in blue" wait_until mstack exec "$red" -- nc.openbsd -z -w 2 10.7.0.2 7301
+# -t 10: after its stdin (/dev/null) ends, the client waits for the reply
+# (socat's default is 0.5 s: too short for a forked server on a busy VM).
 has "a user's socat client in red talks to it" "from-blue" \
-	as_user "mstack exec $red -- socat -T 10 - TCP:10.7.0.2:7301 </dev/null"
+	as_user "mstack exec $red -- socat -T 10 -t 10 - TCP:10.7.0.2:7301 </dev/null"
 fails "socat in the native stack cannot" 1 socat -T 2 - TCP:10.7.0.2:7301 </dev/null
 
 # Static programs: LD_PRELOAD cannot reach them; setns can, for root.
