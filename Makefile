@@ -5,10 +5,15 @@
 #
 #   make                  msocket.ko against KDIR (default: the cached
 #                         debug test kernel, built on first use)
+#   make KERNEL=NAME ...  for another kernel: debug, debug-rt, perf, kcsan
+#                         (test kernels), stock, cloud, rt, stock-7.2...
+#                         (Debian's, unmodified: qemu/debian-kernel)
 #   make demo             the live demonstration in a VM
-#   make check            every test: host tests, then the selftests in a VM
+#   make check            every test: host tests, then the selftests in VMs
+#                         on the kernel matrix (README: Supported kernels)
+#   make stress, stress-rt  the long reliability runs (debug, kcsan, rt)
 #   make KDIR=/lib/modules/$(uname -r)/build
-#                         the module against another Rust-enabled 6.12 tree
+#                         the module against another Rust-enabled 7.x tree
 #   make install [DESTDIR=... prefix=/usr/local]
 #                         the module, libmsocket, mstack, vustack, man pages
 #   make install-dkms     the module's sources for dkms, in /usr/src/msocket-VERSION
@@ -351,7 +356,7 @@ stress: deps
 # kmemleak under RT's sleeping spinlocks), then on Debian's rt kernel,
 # unmodified. Every program runs, whatever an earlier one found.
 RT_STRESS_RUN := cd /selftests && rc=0 && for t in races faults stress; do \
-	./$$t || rc=1; done && exit $$rc
+	./\$$t || rc=1; done && exit \$$rc
 stress-rt: deps
 	@qemu/run --kernel debug-rt --vm-dir $(BUILD)/vm-stress-debug-rt --timeout 7200 \
 		--exec '$(STRESS_SHORT_ENV) sh -c "$(RT_STRESS_RUN)"'
@@ -448,4 +453,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
