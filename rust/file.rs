@@ -69,6 +69,14 @@ impl FdFile<'_> {
         mode & bindings::MSOCKET_CONST_FMODE_WRITE != 0
     }
 
+    /// Whether the file is an `O_PATH` one, which names a file but gives
+    /// no access to it.
+    pub(crate) fn is_path(&self) -> bool {
+        // SAFETY: As in `is_writable`.
+        let mode = unsafe { addr_of!((*self.file.as_ptr()).f_mode).read_volatile() };
+        mode & bindings::MSOCKET_CONST_FMODE_PATH != 0
+    }
+
     /// Opens the file this one is open on (whatever its mode, `O_PATH`
     /// included) once more, for writing, as openat(O_WRONLY) of its path
     /// would: see [`Path::open_for_writing`](super::path::Path::open_for_writing).

@@ -114,7 +114,7 @@ impl Inode {
         unsafe { &*ptr.cast() }
     }
 
-    fn as_ptr(&self) -> *mut bindings::inode {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
         self.0.get()
     }
 

@@ -54,6 +54,36 @@ bool msocket_net_capable(const struct net *net, int cap)
 }
 
 /*
+ * May the caller enter @net with setns(2)? netns_install()'s rule:
+ * CAP_SYS_ADMIN over the user namespace owning @net and in the caller's
+ * own. An nsfs file names a stack for msocket with exactly this privilege.
+ */
+bool msocket_may_enter_net(const struct net *net)
+{
+	return ns_capable(net->user_ns, CAP_SYS_ADMIN) &&
+	       ns_capable(current_user_ns(), CAP_SYS_ADMIN);
+}
+
+/*
+ * The network namespace of the nsfs inode @inode (/proc/PID/ns/net, or a
+ * bind mount of one such as /run/netns/NAME), not counted: an nsfs inode
+ * holds a reference on its namespace until it is evicted, so the namespace
+ * lives while the caller holds the inode. ERR_PTR(-EOPNOTSUPP) if @inode
+ * is not nsfs's, ERR_PTR(-EINVAL) for a namespace of another kind.
+ */
+struct net *msocket_nsfs_net(struct inode *inode)
+{
+	struct ns_common *ns;
+
+	if (inode->i_sb->s_magic != NSFS_MAGIC)
+		return ERR_PTR(-EOPNOTSUPP);
+	ns = inode->i_private;
+	if (!ns || ns->ns_type != CLONE_NEWNET)
+		return ERR_PTR(-EINVAL);
+	return container_of(ns, struct net, ns);
+}
+
+/*
  * A network namespace held the way an nsfs file or bind mount holds it: a
  * counted (and, with CONFIG_NET_NS_REFCNT_TRACKER, tracked) reference, and
  * a reference on the nsfs dentry, which keeps the nsfs inode and with it
@@ -326,6 +356,21 @@ struct file *msocket_open_for_writing(const struct path *path)
 	if (err)
 		return ERR_PTR(err);
 	return kernel_file_open(path, O_WRONLY, current_cred());
+}
+
+/*
+ * Opens the nsfs file at @path for reading, for one msocket call, as a
+ * caller of setns(2) opens it first: may_open()'s permission check
+ * (MAY_OPEN | MAY_READ) and the LSMs' file_open hook decide.
+ */
+struct file *msocket_open_for_reading(const struct path *path)
+{
+	int err = inode_permission(mnt_idmap(path->mnt), d_inode(path->dentry),
+				   MAY_OPEN | MAY_READ);
+
+	if (err)
+		return ERR_PTR(err);
+	return kernel_file_open(path, O_RDONLY, current_cred());
 }
 
 /* msocket_open_for_writing() of the file @file is open on (O_PATH too). */

@@ -39,6 +39,8 @@ struct net *msocket_current_net(void);
 u64 msocket_net_ns_id(const struct net *net);
 int msocket_open_net_ns(struct net *net);
 bool msocket_net_capable(const struct net *net, int cap);
+bool msocket_may_enter_net(const struct net *net);
+struct net *msocket_nsfs_net(struct inode *inode);
 
 struct fs_parameter;
 int msocket_fs_param(const struct fs_parameter *param, const char **key,
@@ -63,6 +65,7 @@ int msocket_own_misc_file(struct file *file, struct module *owner);
 struct file *msocket_fdget_raw(unsigned int fd, bool *counted);
 struct path;
 struct file *msocket_open_for_writing(const struct path *path);
+struct file *msocket_open_for_reading(const struct path *path);
 struct file *msocket_reopen_for_writing(struct file *file);
 
 struct socket;

@@ -9,7 +9,7 @@
 //! [`ActiveNet`] holds for a stack file, the way an nsfs bind mount holds
 //! its namespace.
 
-use super::bindings;
+use super::{bindings, compat::code::eopnotsupp, fs::Inode};
 use core::{ffi::c_void, mem::ManuallyDrop, ptr::NonNull};
 use kernel::{
     error::{from_err_ptr, Result},
@@ -67,6 +67,35 @@ impl Net {
         // only compares it with the caller's and reads the caller's own
         // seccomp mode.
         unsafe { bindings::msocket_confinement(self.as_ptr()) }
+    }
+
+    /// The network namespace the nsfs inode `inode` stands for
+    /// (`/proc/PID/ns/net`, or a bind mount of one such as
+    /// `/run/netns/NAME`), borrowed for as long as the inode; `None` if the
+    /// inode is not nsfs's.
+    ///
+    /// Errors: `EINVAL` for the nsfs inode of another kind of namespace.
+    pub(crate) fn of_nsfs_inode(inode: &Inode) -> Result<Option<&Net>> {
+        // SAFETY: The inode is alive while borrowed; the helper only reads
+        // its super block's magic and `i_private`.
+        match from_err_ptr(unsafe { bindings::msocket_nsfs_net(inode.as_ptr()) }) {
+            // INVARIANT: An nsfs inode holds a counted reference on its
+            // namespace until it is evicted, which it cannot be while it is
+            // borrowed.
+            // SAFETY: `Net` is a transparent wrapper of `struct net`; the
+            // borrow's lifetime is the inode's (see above).
+            Ok(net) => Ok(Some(unsafe { &*net.cast::<Net>() })),
+            Err(e) if e == eopnotsupp() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the caller may enter this namespace with setns(2):
+    /// `CAP_SYS_ADMIN` over the user namespace owning it and in the
+    /// caller's own.
+    pub(crate) fn may_enter(&self) -> bool {
+        // SAFETY: By the type invariant the namespace is alive.
+        unsafe { bindings::msocket_may_enter_net(self.as_ptr()) }
     }
 
     /// Whether the caller has `cap` in the user namespace owning this one.

@@ -55,6 +55,21 @@ impl Path {
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 
+    /// Opens the file at the path for reading, as openat(O_RDONLY) does
+    /// once its lookup is done: the permission check (`MAY_READ |
+    /// MAY_OPEN`) and the LSMs' `file_open` hook. The file is the caller's
+    /// until dropped; it is never installed in an fd table.
+    ///
+    /// Errors: `EACCES`, `EPERM` (an LSM), `ENOMEM`, `ENFILE`.
+    pub(crate) fn open_for_reading(&self) -> Result<ARef<File>> {
+        // SAFETY: The path is held (type invariant); the helper takes its
+        // own references for the new file.
+        let file = from_err_ptr(unsafe { bindings::msocket_open_for_reading(&self.0) })?;
+        // SAFETY: A new file with one reference, now ours, never installed
+        // in an fd table, so no `fdget_pos` can be active on it.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
+    }
+
     /// The inode the path leads to.
     pub(crate) fn inode(&self) -> &Inode {
         // SAFETY: The dentry is held and positive (type invariant), so its

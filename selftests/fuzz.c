@@ -155,6 +155,7 @@ FIXTURE(fuzz) {
 	struct stat ids[6];	/* st_dev/st_ino pairs for MSOCKET_EXPECT_STACK */
 	uint64_t native_ns;
 	int nsfd_a, nsfd_b;
+	dev_t nsfs_dev;		/* st_dev of nsfs files */
 	char family[64];	/* families this kernel has (type -1 probes) */
 	mode_t umask;
 	long calls, errors, sockets, nsfds, made, bad;
@@ -394,6 +395,48 @@ static void expect_socket(struct _test_data_fuzz *self, uint64_t arg, struct exp
 }
 
 /*
+ * expect_socket_by_stack() for an nsfs file, named without
+ * MSOCKET_EXPECT_STACK: a network namespace's names that namespace (the
+ * fuzzer is root, with setns(2)'s privilege everywhere), through an fd
+ * that is not O_PATH; another kind of namespace's is EINVAL.
+ */
+static int expect_socket_by_nsfs(struct _test_data_fuzz *self, const struct msocket_args *a,
+				 struct expect *x)
+{
+	const char *path = (const char *)(uintptr_t)a->path;
+	char proc[32];
+	int fd, type;
+	uint64_t ns = 0;
+
+	if (path && !*path) {
+		/* AT_EMPTY_PATH: the fd's file by path, O_PATH ones too. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->dirfd);
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+	} else if (!path) {
+		if (fcntl(a->dirfd, F_GETFL) & O_PATH) {
+			must_fail(x, EBADF, "an O_PATH nsfs fd");
+			return 0;
+		}
+		fd = dup(a->dirfd);
+	} else {
+		fd = openat(a->dirfd, path, O_RDONLY | O_CLOEXEC);
+	}
+	type = fd >= 0 ? ioctl(fd, NS_GET_NSTYPE) : -1;
+	if (type == CLONE_NEWNET && ioctl(fd, NS_GET_ID, &ns))
+		ns = 0;
+	if (fd >= 0)
+		close(fd);
+	if (type >= 0 && type != CLONE_NEWNET) {
+		must_fail(x, EINVAL, "the nsfs file of another kind of namespace");
+		return 0;
+	}
+	expect_socket_stage(self, a, ns, x);
+	if (!ns)
+		x->why = "an nsfs file the oracle could not open";
+	return 1;
+}
+
+/*
  * expect_socket() once the struct and its flags are checked: the stack.
  * 1 if the call gets as far as the socket (expect_socket_stage), 0 if the
  * stack already decides its errno.
@@ -452,6 +495,8 @@ static int expect_socket_by_stack(struct _test_data_fuzz *self, const struct mso
 		must_fail(x, ESTALE, "not the stack file expected, or unlinked");
 		return 0;
 	}
+	if (!(a.flags & MSOCKET_EXPECT_STACK) && st.st_dev == self->nsfs_dev)
+		return expect_socket_by_nsfs(self, &a, x);
 	if (!S_ISSTACK(st.st_mode)) {
 		must_fail(x, EOPNOTSUPP, "not a stack file");
 		return 0;
@@ -749,6 +794,8 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_LE(0, self->nsfd_a);
 	ASSERT_LE(0, self->nsfd_b);
 	self->native_ns = ns_id_of_path("/proc/self/ns/net");
+	ASSERT_EQ(0, fstat(self->nsfd_a, &st));
+	self->nsfs_dev = st.st_dev;
 
 	/* The stack, and stack files renamed, unlinked, replaced, elsewhere. */
 	ASSERT_EQ(0, make_stack(self, self->stack, self->nsfd_a, &self->ids[0]));

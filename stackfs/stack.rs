@@ -43,11 +43,19 @@ pub(crate) struct StackId {
 /// With `expect`, the file named must be that stack file and still be
 /// linked in a directory.
 ///
+/// Without `expect`, the file may also be a network namespace's nsfs file
+/// (`/proc/PID/ns/net`, `/run/netns/NAME`): see [`use_netns`]. Its fd must
+/// not be `O_PATH`, and a path is opened for reading, as setns(2)'s caller
+/// opens it.
+///
 /// Errors: those of the path lookup (`ENOENT`, `ENOTDIR`, `ELOOP`,
 /// `EFAULT`...), `EBADF` for a bad fd, `ESTALE` if the file is not the one
-/// expected, `EOPNOTSUPP` if it is not a stack file, those of an open for
-/// writing (`EACCES` without `w`, an LSM's denial, `EROFS` on a read-only
-/// mount), `EPERM` for a confined caller ([`access`]); then [`socket`]'s.
+/// expected, `EOPNOTSUPP` if it is neither a stack file nor an nsfs file,
+/// `EINVAL` for the nsfs file of another kind of namespace, those of an
+/// open for writing (`EACCES` without `w`, an LSM's denial, `EROFS` on a
+/// read-only mount) or, for an nsfs path, for reading, `EPERM` without
+/// setns(2)'s privilege over an nsfs file's namespace or for a confined
+/// caller ([`access`]); then [`socket`]'s.
 pub(crate) fn msocket(
     dirfd: i32,
     path: UserPtr,
@@ -67,6 +75,15 @@ pub(crate) fn msocket(
             });
         }
         return FdFile::with_raw(dirfd, |file| {
+            if expect.is_none() {
+                if let Some(net) = Net::of_nsfs_inode(file.inode())? {
+                    // As for setns(2): an O_PATH fd gives no access.
+                    if file.is_path() {
+                        return Err(EBADF);
+                    }
+                    return use_netns(net, req);
+                }
+            }
             let stack = stack_file(file.inode(), expect)?;
             // Kept open for the call, as the path's below.
             let _reopened = if file.is_writable() {
@@ -85,6 +102,13 @@ pub(crate) fn msocket(
         lookup |= bindings::MSOCKET_CONST_LOOKUP_EMPTY;
     }
     let path = Path::lookup_user(dirfd, path, lookup)?;
+    if expect.is_none() {
+        if let Some(net) = Net::of_nsfs_inode(path.inode())? {
+            // Opened as a caller of setns(2) opens it first.
+            let _opened = path.open_for_reading()?;
+            return use_netns(net, req);
+        }
+    }
     let stack = stack_file(path.inode(), expect)?;
     let _opened = path.open_for_writing()?;
     use_stack(stack, req)
@@ -106,6 +130,19 @@ fn stack_file<'a>(inode: &'a Inode, expect: Option<&StackId>) -> Result<&'a Spec
 pub(crate) fn use_stack(stack: &SpecialInode<Stackfs>, req: &Request) -> Result<isize> {
     let net = stack.data();
     access::may_use(net, Some(stack), req)?;
+    socket(net, req)
+}
+
+/// Makes `req` in `net`, named by an nsfs file (an fd or a path, as held
+/// by `ip netns`, CNI and container runtimes): with setns(2)'s privilege,
+/// which entering `net` to call socket(2) there would take, so an nsfs file
+/// gives no one a socket they could not make already; then the confinement
+/// rules of a stack file on a mount without options.
+fn use_netns(net: &Net, req: &Request) -> Result<isize> {
+    if !net.may_enter() {
+        return Err(EPERM);
+    }
+    access::may_use(net, None, req)?;
     socket(net, req)
 }
 
