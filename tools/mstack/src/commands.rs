@@ -1,4 +1,5 @@
-//! `mstack add`, `rm`, `ls` and `probe`.
+//! `mstack add`, `rm`, `ls`, `probe`, `export`, `import`, `identify`,
+//! `link set`, `mount` and `umount`.
 
 use std::ffi::CStr;
 use std::io;
@@ -144,6 +145,63 @@ pub fn import(
         }
     }
     last
+}
+
+/// `NS_GET_ID` of `linux/nsfs.h` (`_IOR(0xb7, 13, __u64)`).
+const NS_GET_ID: libc::c_ulong = 0x8008_b70d;
+
+/// The 64-bit id of the namespace of the nsfs file `file` (`NS_GET_ID`).
+fn nsfs_id(file: &std::fs::File) -> io::Result<u64> {
+    let mut id = 0u64;
+    // SAFETY: NS_GET_ID writes a u64 to its argument.
+    if unsafe { libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(file), NS_GET_ID, &mut id) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(id)
+}
+
+/// `mstack identify`: the names of the stack files in `dir` bound to the
+/// network namespace of process `pid` (this one if `None`), compared by
+/// namespace id, as `ip netns identify` does for `/run/netns`. A stack file
+/// the caller may not read is left out, as `ip netns identify` leaves out
+/// what it cannot open.
+pub fn identify(dir: &Path, pid: Option<u32>) -> Result<Vec<String>, Error> {
+    let ns_path = match pid {
+        Some(pid) => PathBuf::from(format!("/proc/{pid}/ns/net")),
+        None => PathBuf::from("/proc/self/ns/net"),
+    };
+    let target = std::fs::File::open(&ns_path)
+        .and_then(|f| nsfs_id(&f))
+        .about(ns_path.display())?;
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).about(dir.display())? {
+        let entry = entry.about(dir.display())?;
+        let path = entry.path();
+        let is_stack = std::fs::symlink_metadata(&path).is_ok_and(|m| msocket::is_stack(m.mode()));
+        if !is_stack {
+            continue;
+        }
+        if Stack::open(&path).and_then(|s| s.netns_id()).ok() == Some(target) {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// `mstack link set`: moves the interface `dev` of `from` (this process's
+/// namespace if `None`) into the stack `to`, as `ip link set DEV netns`
+/// does; the route socket is made in `from` with msocket. Needs read
+/// permission on `to` and `CAP_NET_ADMIN` over both namespaces.
+pub fn link_set(dev: &str, to: &Path, from: Option<&Path>) -> Result<(), Error> {
+    let ns = Stack::open(to)
+        .and_then(|s| s.netns_fd())
+        .about(to.display())?;
+    let source = match from {
+        Some(from) => Stack::open(from).about(from.display())?,
+        None => Stack::native(),
+    };
+    crate::rtnl::move_link(&source, dev, &ns).about(format!("{dev}: moving it to {}", to.display()))
 }
 
 /// `rwxr-x---` for permission bits.

@@ -87,8 +87,8 @@ _mstack_wants_stack() {
         esac
     done
     case $sub in
-    rm) return 0 ;;
-    add | exec | export | ls | probe) [[ $n -eq 0 ]] ;;
+    rm | del | delete) return 0 ;;
+    add | exec | export | ls | list | probe) [[ $n -eq 0 ]] ;;
     *) return 1 ;;
     esac
 }
@@ -139,9 +139,9 @@ function __mstack_wants_stack
         end
     end
     switch "$sub"
-        case rm
+        case rm del delete
             return 0
-        case add exec export ls probe
+        case add exec export ls list probe
             test $n -eq 0
             return
     end
@@ -168,8 +168,10 @@ mod tests {
             zsh.starts_with("#compdef mstack\n\n# A stack operand"),
             "{zsh}"
         );
-        // exec, probe, export, add (PATH and --netns), rm, ls, import --dir.
-        assert_eq!(zsh.matches(":_mstack_stacks'").count(), 8, "{zsh}");
+        // exec, probe, export, add (PATH and --netns), rm (and its aliases
+        // del and delete), ls (and list), import --dir, link set (STACK and
+        // --from).
+        assert_eq!(zsh.matches(":_mstack_stacks'").count(), 13, "{zsh}");
         // mount and umount take plain directories.
         assert!(zsh.contains("'::dir -- The directory (a path)"), "{zsh}");
         assert!(!zsh.contains("(a path) [default: the default stackfs]:_mstack_stacks"));

@@ -7,6 +7,9 @@
 //! mstack probe [-j] STACK
 //! mstack export STACK NAME
 //! mstack import [--dir DIR] [-m MODE] [NAME...]
+//! mstack identify [PID]
+//! mstack link set DEV STACK [--from STACK]
+//! mstack listen [-v] [NAME=]STACK:PROTO:ADDRESS... -- CMD [ARGS...]
 //! mstack completions SHELL [--command vustack]
 //! mstack exec [-f FAMILIES] [-s] [-v] [--setns | --preload] STACK -- CMD [ARGS...]
 //! vustack [-h] [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
@@ -16,7 +19,8 @@
 //! `/` is a NAME in the default stackfs, `$MSOCKET_STACKFS` or else
 //! `/dev/net`, as `ip netns` names namespaces: `mstack exec blue -- ip a`
 //! uses `/dev/net/blue`; `./blue` is the file in the current directory
-//! (see [`names`]). vustack keeps VUOS's paths.
+//! (see [`names`]). vustack keeps VUOS's paths. As for `ip netns`, `list`
+//! is `ls` and `del` and `delete` are `rm`.
 //!
 //! Exit codes: 0 success; 1 a system call failed (the message names the
 //! file and the errno, e.g. `mstack: /dev/net/x: ENOENT (No such file or
@@ -41,6 +45,7 @@ pub mod error;
 pub mod exec;
 pub mod families;
 pub mod json;
+pub mod listen;
 pub mod names;
 pub mod netns;
 pub mod rtnl;
@@ -81,12 +86,14 @@ pub enum Command {
     /// Create a stack file bound to a network namespace.
     Add(AddArgs),
     /// Remove stack files (and refuse anything else).
+    #[command(visible_aliases = ["del", "delete"])]
     Rm {
         /// The stack files: each a NAME in the default stackfs, or a path.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
     /// List the stacks in a directory of a stackfs.
+    #[command(visible_alias = "list")]
     Ls {
         /// Also show mode, owner, namespace id, interfaces and addresses.
         #[arg(short = 'l')]
@@ -129,6 +136,29 @@ pub enum Command {
         /// The directory (a path) [default: the default stackfs].
         dir: Option<PathBuf>,
     },
+    /// Print the names of the stacks (in the default stackfs) of a process's network namespace, as ip netns identify.
+    Identify {
+        /// The process [default: this one].
+        pid: Option<u32>,
+    },
+    /// Move a network interface into a stack (as ip link set DEV netns).
+    Link {
+        /// What to do with the interface.
+        #[command(subcommand)]
+        action: LinkAction,
+    },
+    /// Run a daemon with listening sockets made in several stacks, passed as systemd passes a socket unit's (LISTEN_FDS).
+    Listen {
+        /// Say what is done, on standard error.
+        #[arg(short, long)]
+        verbose: bool,
+        /// The sockets, fds 3, 4, ... in this order: [NAME=]STACK:PROTO:ADDRESS, PROTO tcp, udp, unix or unix-dgram (blue:tcp:0.0.0.0:80, red:udp:[::]:53, web=red:unix:@ctl).
+        #[arg(required = true, value_name = "SOCKET", value_parser = listen::parse)]
+        sockets: Vec<listen::Listener>,
+        /// The daemon and its arguments, after --.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<OsString>,
+    },
     /// Print a shell completion script for mstack or vustack.
     Completions {
         /// The shell.
@@ -138,6 +168,21 @@ pub enum Command {
         #[arg(long, value_name = "COMMAND", default_value = "mstack",
               value_parser = ["mstack", "vustack"])]
         command: String,
+    },
+}
+
+/// `mstack link`'s actions.
+#[derive(Subcommand, Debug)]
+pub enum LinkAction {
+    /// Move DEV (of this process's namespace, or of --from) into STACK.
+    Set {
+        /// The interface.
+        dev: String,
+        /// The stack it goes to: a NAME in the default stackfs, or a path.
+        stack: PathBuf,
+        /// The stack it is in: a NAME in the default stackfs, or a path [default: this process's namespace].
+        #[arg(long, value_name = "STACK")]
+        from: Option<PathBuf>,
     },
 }
 
@@ -251,6 +296,21 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             commands::import(&dir, &netns_names, mode, |e| error::report("mstack", e))
                 .map_err(|e| Error::quiet(io::Error::other(e.to_string())))
         }
+        Command::Identify { pid } => {
+            let names = commands::identify(&names::stackfs_dir(), pid)?;
+            error::write_stdout(&names.iter().map(|n| format!("{n}\n")).collect::<String>())
+        }
+        Command::Link {
+            action: LinkAction::Set { dev, stack, from },
+        } => {
+            let from = from.map(|f| names::resolve(&f)).transpose()?;
+            commands::link_set(&dev, &names::resolve(&stack)?, from.as_deref())
+        }
+        Command::Listen {
+            verbose,
+            sockets,
+            command,
+        } => Err(listen::run(&sockets, verbose, &command)),
         Command::Completions { shell, command } => {
             error::write_stdout(&completions::script(shell, &command))
         }
@@ -399,6 +459,58 @@ mod tests {
         let e = run(cli).unwrap_err();
         assert_eq!(e.code(), EXIT_USAGE);
         assert_eq!(e.to_string(), "unknown protocol family bogus");
+    }
+
+    #[test]
+    fn ip_netns_aliases_and_new_verbs() {
+        assert!(matches!(
+            parse(&["list"]).unwrap().command,
+            Command::Ls { .. }
+        ));
+        assert!(matches!(
+            parse(&["del", "a"]).unwrap().command,
+            Command::Rm { .. }
+        ));
+        assert!(matches!(
+            parse(&["delete", "a"]).unwrap().command,
+            Command::Rm { .. }
+        ));
+        let Command::Identify { pid } = parse(&["identify", "42"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(pid, Some(42));
+        let Command::Link {
+            action: LinkAction::Set { dev, stack, from },
+        } = parse(&["link", "set", "veth1", "blue", "--from", "red"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (dev.as_str(), stack, from),
+            ("veth1", "blue".into(), Some("red".into()))
+        );
+        let Command::Listen {
+            sockets, command, ..
+        } = parse(&[
+            "listen",
+            "blue:tcp:0.0.0.0:80",
+            "red:udp:[::]:53",
+            "--",
+            "d",
+            "-x",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(sockets.len(), 2);
+        assert_eq!(command, vec!["d", "-x"]);
+        assert!(parse(&["listen", "blue:tcp:0.0.0.0:80"]).is_err());
+        assert!(parse(&["listen", "--", "d"]).is_err());
+        assert!(parse(&["listen", "blue:tcp:nowhere", "--", "d"]).is_err());
     }
 
     #[test]

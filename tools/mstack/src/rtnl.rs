@@ -1,6 +1,9 @@
-//! Just enough rtnetlink to list a stack's interfaces and addresses,
-//! through a `NETLINK_ROUTE` socket made in the stack with msocket: no
-//! `setns(2)`, no privileges beyond write permission on the stack file.
+//! Just enough rtnetlink to list a stack's interfaces and addresses, and
+//! to move an interface from one stack to another, through a
+//! `NETLINK_ROUTE` socket made in the stack with msocket: no `setns(2)`.
+//! Listing needs no privilege beyond write permission on the stack file;
+//! moving needs what `ip link set DEV netns` needs (`CAP_NET_ADMIN` over
+//! both namespaces).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -12,6 +15,7 @@ const NLMSG_HDRLEN: usize = 16;
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 1;
+const NLM_F_ACK: u16 = 4;
 const NLM_F_DUMP: u16 = 0x300;
 const RTM_GETLINK: u16 = 18;
 const RTM_NEWLINK: u16 = 16;
@@ -21,6 +25,7 @@ const IFINFOMSG_LEN: usize = 16;
 const IFADDRMSG_LEN: usize = 8;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_OPERSTATE: u16 = 16;
+const IFLA_NET_NS_FD: u16 = 28;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 
@@ -188,6 +193,72 @@ pub fn links(stack: &Stack) -> io::Result<Vec<Link>> {
     Ok(links)
 }
 
+/// Appends the attribute `kind` with `payload` to `msg`, padded.
+fn put_attribute(msg: &mut Vec<u8>, kind: u16, payload: &[u8]) {
+    let len = 4 + payload.len();
+    msg.extend_from_slice(&(len as u16).to_ne_bytes());
+    msg.extend_from_slice(&kind.to_ne_bytes());
+    msg.extend_from_slice(payload);
+    msg.resize(align4(msg.len()), 0);
+}
+
+/// Sends the request `msg` (its header's length is set here) with
+/// `NLM_F_ACK` and waits for the kernel's answer: `Ok` or its errno.
+fn request(sock: &OwnedFd, mut msg: Vec<u8>) -> io::Result<()> {
+    let len = msg.len() as u32;
+    msg[0..4].copy_from_slice(&len.to_ne_bytes());
+    // SAFETY: `msg` is a readable buffer of its length.
+    if unsafe { libc::send(sock.as_raw_fd(), msg.as_ptr().cast(), msg.len(), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut buf = vec![0u8; 8192];
+    loop {
+        // SAFETY: `buf` is a writable buffer of its length.
+        let n = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let b = &buf[..n as usize];
+        if b.len() >= NLMSG_HDRLEN + 4 && u16_at(b, 4) == NLMSG_ERROR {
+            let errno = -(u32_at(b, NLMSG_HDRLEN) as i32);
+            return if errno == 0 {
+                Ok(())
+            } else {
+                Err(io::Error::from_raw_os_error(errno))
+            };
+        }
+    }
+}
+
+/// The `RTM_NEWLINK` request that moves the interface `name` into the
+/// namespace of the nsfs fd `netns` (what `ip link set NAME netns` sends).
+fn move_link_request(name: &str, netns: i32) -> io::Result<Vec<u8>> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(['/', ' ', '\0']) {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut msg = vec![0u8; NLMSG_HDRLEN + IFINFOMSG_LEN];
+    msg[4..6].copy_from_slice(&RTM_NEWLINK.to_ne_bytes());
+    msg[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+    msg[8..12].copy_from_slice(&1u32.to_ne_bytes());
+    let mut ifname = name.as_bytes().to_vec();
+    ifname.push(0);
+    put_attribute(&mut msg, IFLA_IFNAME, &ifname);
+    put_attribute(&mut msg, IFLA_NET_NS_FD, &(netns as u32).to_ne_bytes());
+    Ok(msg)
+}
+
+/// Moves the interface `name` of the stack `from` into the namespace of the
+/// nsfs fd `to`, through a route socket made in `from`.
+///
+/// Errors: `ENODEV` if `from` has no such interface, `EPERM` without
+/// `CAP_NET_ADMIN` over both namespaces, `EINVAL` for a bad name or an
+/// interface that cannot move (loopback: `EINVAL` too).
+pub fn move_link(from: &Stack, name: &str, to: &OwnedFd) -> io::Result<()> {
+    let msg = move_link_request(name, to.as_raw_fd())?;
+    let sock = from.socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0)?;
+    request(&sock, msg)
+}
+
 /// Brings the interface `name` of `stack` up (`SIOCSIFFLAGS` on a socket
 /// of the stack).
 pub fn set_up(stack: &Stack, name: &str) -> io::Result<()> {
@@ -226,6 +297,20 @@ mod tests {
         assert_eq!(attrs, vec![(3, &b"lo\0"[..]), (16, &[6u8][..])]);
         // A truncated attribute ends the list.
         assert_eq!(attributes(&[200, 0, 3, 0, 1]).len(), 0);
+    }
+
+    #[test]
+    fn move_request() {
+        let m = move_link_request("veth1", 7).unwrap();
+        // Header, ifinfomsg, IFLA_IFNAME "veth1\0" padded to 12, IFLA_NET_NS_FD.
+        assert_eq!(m.len(), 16 + 16 + 12 + 8);
+        assert_eq!(u16_at(&m, 4), RTM_NEWLINK);
+        assert_eq!(u16_at(&m, 6), NLM_F_REQUEST | NLM_F_ACK);
+        let attrs = attributes(&m[32..]);
+        assert_eq!(attrs[0], (IFLA_IFNAME, &b"veth1\0"[..]));
+        assert_eq!(attrs[1], (IFLA_NET_NS_FD, &7u32.to_ne_bytes()[..]));
+        assert!(move_link_request("", 7).is_err());
+        assert!(move_link_request("a-name-far-too-long", 7).is_err());
     }
 
     #[test]
