@@ -201,7 +201,14 @@ $(BUILD)/bin/msocket-relay: $(GO_SOURCES)
 	@mkdir -p $(@D)
 	@echo "  GO      tools/go/examples/msocket-relay"
 	@cd tools/go && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) ./examples/msocket-relay
-go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay
+# The chained CNI plugin (tools/cni), installed as /usr/lib/cni/msocket
+# (CNI runs the plugin named by a configuration's "type").
+CNI_SOURCES := tools/cni/go.mod $(wildcard tools/cni/*.go)
+$(BUILD)/bin/msocket-cni: $(CNI_SOURCES)
+	@mkdir -p $(dir $@)
+	@echo "  GO      tools/cni"
+	@cd tools/cni && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni
 
 # Python: the msocket package (tools/python), installed with pip and
 # Debian's python3 into lib/python3/dist-packages (the VM's /usr/lib/...,

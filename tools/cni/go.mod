@@ -1,0 +1,3 @@
+module msocket-cni
+
+go 1.19
