@@ -63,7 +63,7 @@ while read -r name result _; do
 	*) tap_not_ok "python: ${name#test_vm.py::} ($result)" ;;
 	esac
 done <"$out.tap"
-want=18
+want=21
 if [ "$ran" -ne "$want" ] || [ "$rc" -ne 0 ] || ! grep -Eq "^=+ $want passed in " "$out"; then
 	cp "$out" "$tap_out"
 	tap_not_ok "pytest: $ran of $want tests ran, exit status $rc"

@@ -348,6 +348,115 @@ def test_asyncio(red, blue):
     assert {ns for _, ns in out} == {red.netns_id()}
 
 
+def test_asyncio_one_line_idioms(red, blue):
+    """Stack.start_server and Stack.open_connection, and the module's
+    open_connection in the default stack: one line each."""
+    async def main():
+        async def handle(reader, writer):
+            line = await reader.readline()
+            writer.write(b"%s %d\n" % (line.strip(), msocket.socket_netns_id(writer.get_extra_info("socket"))))
+            await writer.drain()
+            writer.close()
+
+        server = await red.start_server(handle, RED_IP, 7507)
+        async with server:
+            reader, writer = await blue.open_connection(RED_IP, 7507)
+            writer.write(b"from-blue\n")
+            first = await reader.readline()
+            writer.close()
+            msocket.set_default_stack(BLUE, socket.AF_INET)
+            try:
+                reader, writer = await msocket.open_connection(RED_IP, 7507)
+                writer.write(b"from-default\n")
+                second = await reader.readline()
+                writer.close()
+            finally:
+                msocket.set_default_stack(None)
+            with pytest.raises(ConnectionRefusedError):
+                await blue.open_connection(RED_IP, 7599)
+            return first, second
+
+    first, second = asyncio.run(main())
+    assert first == b"from-blue %d\n" % red.netns_id()
+    assert second == b"from-default %d\n" % red.netns_id()
+
+
+def test_stack_from_fd(red):
+    fd = os.open(RED, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        with msocket.Stack.from_fd(fd) as s:
+            assert s.writable and s.path is None
+            with s.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                assert msocket.socket_netns_id(sock) == red.netns_id()
+        os.fstat(fd)  # the caller's fd stays open
+    finally:
+        os.close(fd)
+    for flags in (os.O_PATH, os.O_RDONLY):
+        fd = os.open(BLUE, flags | os.O_CLOEXEC)
+        with msocket.Stack.from_fd(fd) as s:
+            assert not s.writable
+            with s.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                assert msocket.socket_netns_id(sock) == ns_ino("mspy-blue")
+        os.close(fd)
+    # A network namespace's nsfs fd, as CNI and ip netns hold it (root: setns's privilege).
+    fd = os.open("/run/netns/mspy-red", os.O_RDONLY | os.O_CLOEXEC)
+    with msocket.Stack.from_fd(fd) as s:
+        with s.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            assert msocket.socket_netns_id(sock) == red.netns_id()
+        # A user without CAP_SYS_ADMIN: EPERM, as setns(2) would give.
+        with pytest.raises(PermissionError):
+            as_user(lambda: s.socket(socket.AF_INET, socket.SOCK_DGRAM).close())
+    os.close(fd)
+    for path in ("/etc/passwd", "/proc/self/ns/uts"):
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        with pytest.raises(OSError) as e:
+            msocket.Stack.from_fd(fd)
+        assert e.value.errno == errno.EOPNOTSUPP
+        os.close(fd)
+    with pytest.raises(OSError) as e:
+        msocket.Stack.from_fd(9999)
+    assert e.value.errno == errno.EBADF
+
+
+def test_pyroute2_configures_a_stack(red):
+    """pyroute2's IPRoute on a netlink socket made in the stack: no setns,
+    no fork. Listing needs only w on the stack file; changing, CAP_NET_ADMIN
+    over the namespace."""
+    from pyroute2 import IPRoute
+
+    def links(stack):
+        nl = stack.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        with IPRoute(fileno=nl.detach()) as ipr:
+            return sorted(link.get_attr("IFLA_IFNAME") for link in ipr.get_links())
+
+    assert links(red) == ["lo", "vred"]
+    nl = red.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    with IPRoute(fileno=nl.detach()) as ipr:
+        ipr.link("add", ifname="pyd0", kind="dummy")
+        idx = ipr.link_lookup(ifname="pyd0")[0]
+        ipr.addr("add", index=idx, address="10.9.0.1", prefixlen=24)
+        ipr.link("set", index=idx, state="up")
+    out = subprocess.run(["ip", "-n", "mspy-red", "-o", "addr", "show", "pyd0"],
+                         check=True, capture_output=True, text=True).stdout
+    assert "10.9.0.1/24" in out
+    assert "pyd0" not in subprocess.run(["ip", "-o", "link"], check=True, capture_output=True,
+                                        text=True).stdout
+    # A user with w on the stack file lists it, and may not change it.
+    assert as_user(links, red) == ["lo", "pyd0", "vred"]
+
+    def add_as_user():
+        nl = red.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        with IPRoute(fileno=nl.detach()) as ipr:
+            ipr.link("add", ifname="pyd1", kind="dummy")
+
+    with pytest.raises(Exception) as e:
+        as_user(add_as_user)
+    assert getattr(e.value, "code", None) == errno.EPERM, repr(e.value)
+    nl = red.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    with IPRoute(fileno=nl.detach()) as ipr:
+        ipr.link("del", index=ipr.link_lookup(ifname="pyd0")[0])
+
+
 def test_threads_make_sockets_in_both_stacks(red, blue):
     """50 threads, each making sockets in both stacks in turn: no thread
     changes namespace."""

@@ -15,7 +15,14 @@ thread even, serves and connects in any number of stacks at once::
     udp = red.socket(socket.AF_INET, socket.SOCK_DGRAM)
 
 The sockets are ordinary :class:`socket.socket` objects: selectors,
-asyncio, ssl and socketserver take them as they are.
+asyncio, ssl and socketserver take them as they are; asyncio in one line::
+
+    reader, writer = await red.open_connection("10.0.0.1", 8080)
+    server = await blue.start_server(handle, "10.0.0.2", 8080)
+
+pyroute2 configures a stack with no setns and no fork, through a netlink
+socket made there: ``IPRoute(fileno=red.socket(socket.AF_NETLINK,
+socket.SOCK_RAW, socket.NETLINK_ROUTE).detach())``.
 
 Errors are :class:`OSError` with the errno (Python raises the subclasses:
 FileNotFoundError for ENOENT, PermissionError for EACCES...): ENOENT (no
@@ -48,7 +55,8 @@ from ._defaults import ENV as DEFAULTS_ENV
 from ._defaults import FAMILIES, Defaults, ParseError, family_name, family_parse
 
 __all__ = [
-    "Stack", "socket", "create_connection", "create_server", "default_stack",
+    "Stack", "socket", "create_connection", "create_server", "open_connection",
+    "start_server", "default_stack",
     "set_default_stack", "socket_netns_cookie", "socket_netns_id", "nsfs_id", "is_stack",
     "Defaults", "ParseError", "family_name", "family_parse", "DEFAULTS_ENV",
     "DEVICE", "S_IFSTACK", "SOCK_DEFAULT", "STACKFS_MAGIC", "FAMILIES",
@@ -106,6 +114,52 @@ class _Maker:
                 err = None
         raise OSError("getaddrinfo returns an empty list")
 
+    async def open_connection(self, host, port, *, limit=2 ** 16, **kwds):
+        """asyncio's :func:`asyncio.open_connection` from this stack: a
+        (StreamReader, StreamWriter) pair connected to *host*, *port*. The
+        name is resolved without blocking the loop (by the native stack's
+        resolver), and every address is tried in turn; *kwds* (ssl,
+        server_hostname...) go to asyncio."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(host, port, type=_socket.SOCK_STREAM)
+        err = None
+        for family, type, proto, _, sa in infos:
+            sock = self.socket(family, type | _socket.SOCK_NONBLOCK, proto)
+            try:
+                await loop.sock_connect(sock, sa)
+            except OSError as e:
+                sock.close()
+                err = e
+                continue
+            except BaseException:
+                sock.close()
+                raise
+            return await asyncio.open_connection(sock=sock, limit=limit, **kwds)
+        if err is not None:
+            raise err
+        raise OSError("getaddrinfo returns an empty list")
+
+    async def start_server(self, client_connected_cb, host=None, port=0, *,
+                           family=_socket.AF_INET, backlog=100, reuse_port=False, **kwds):
+        """asyncio's :func:`asyncio.start_server` listening in this stack on
+        *host* (None: every address of *family*), *port*: an
+        :class:`asyncio.Server` whose connections run
+        *client_connected_cb(reader, writer)*; *kwds* (ssl, limit...) go to
+        asyncio."""
+        import asyncio
+
+        address = ("" if host is None else host, port)
+        sock = self.create_server(address, family=family, backlog=backlog,
+                                  reuse_port=reuse_port)
+        try:
+            sock.setblocking(False)
+            return await asyncio.start_server(client_connected_cb, sock=sock, **kwds)
+        except BaseException:
+            sock.close()
+            raise
+
     def create_server(self, address, *, family=_socket.AF_INET, backlog=None,
                       reuse_port=False, dualstack_ipv6=False):
         """A listening TCP socket of this stack bound to *address*, as
@@ -157,9 +211,39 @@ class Stack(_Maker):
         self._fd = -1
         self._fd, self._writable = _abi.open_stack(self._path)
 
+    @classmethod
+    def from_fd(cls, fd):
+        """A Stack from an fd the caller holds (received with SCM_RIGHTS,
+        inherited, from systemd): a stack file's, open for writing (the
+        capability, :attr:`writable`), read-only or O_PATH (then the kernel
+        checks each call); or a network namespace's nsfs fd
+        (``/proc/PID/ns/net``, ``/run/netns/NAME``), which msocket takes with
+        setns(2)'s privilege (CAP_SYS_ADMIN over the namespace; EPERM at
+        each socket otherwise). The fd is duplicated: the caller keeps its
+        own. :attr:`path` is None.
+
+        Raises OSError: EBADF; EOPNOTSUPP for any other file."""
+        import fcntl
+
+        dup = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 0)
+        try:
+            flags = fcntl.fcntl(dup, fcntl.F_GETFL)
+            if is_stack(os.fstat(dup).st_mode):
+                writable = not flags & os.O_PATH and flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+            elif not flags & os.O_PATH and _abi.nsfs_type(dup) == _abi.CLONE_NEWNET:
+                writable = False
+            else:
+                raise _error(errno.EOPNOTSUPP)
+        except BaseException:
+            os.close(dup)
+            raise
+        stack = cls.__new__(cls)
+        stack._path, stack._fd, stack._writable = None, dup, bool(writable)
+        return stack
+
     @property
     def path(self):
-        """The path the stack was opened with."""
+        """The path the stack was opened with (None for :meth:`from_fd`)."""
         return self._path
 
     @property
@@ -197,7 +281,8 @@ class Stack(_Maker):
             self.close()
 
     def __repr__(self):
-        return "<msocket.Stack %r%s>" % (self._path, " closed" if self.closed else "")
+        what = repr(self._path) if self._path is not None else "fd %d" % self._fd
+        return "<msocket.Stack %s%s>" % (what, " closed" if self.closed else "")
 
     def socket(self, family=_socket.AF_INET, type=_socket.SOCK_STREAM, proto=0):
         """A new :class:`socket.socket` in this stack: socket(2) there.
@@ -234,6 +319,8 @@ class Stack(_Maker):
         try:
             return os.open("/proc/self/fd/%d" % self.fileno(), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
+            if self._path is None:
+                raise
             return os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
 
     def netns_id(self):
@@ -438,6 +525,18 @@ def create_connection(address, timeout=_socket._GLOBAL_DEFAULT_TIMEOUT, source_a
     """:meth:`Stack.create_connection` in the default stack of each
     address's family."""
     return _default_stacks.create_connection(address, timeout, source_address)
+
+
+async def open_connection(host, port, **kwds):
+    """:meth:`Stack.open_connection` from the default stack of each
+    address's family."""
+    return await _default_stacks.open_connection(host, port, **kwds)
+
+
+async def start_server(client_connected_cb, host=None, port=0, **kwds):
+    """:meth:`Stack.start_server` in the default stack of *family*
+    (a keyword, AF_INET by default)."""
+    return await _default_stacks.start_server(client_connected_cb, host, port, **kwds)
 
 
 def create_server(address, *, family=_socket.AF_INET, backlog=None, reuse_port=False,

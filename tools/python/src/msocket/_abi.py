@@ -45,6 +45,18 @@ SO_NETNS_COOKIE = 71
 # NS_GET_ID of linux/nsfs.h, _IOR(0xb7, 13, __u64): the 64-bit id of the
 # namespace of an nsfs fd (what STACKFS_IOC_NETNS_ID gives, listns(2) lists).
 NS_GET_ID = (_IOC_READ << 30) | (8 << 16) | (0xB7 << 8) | 13
+# NS_GET_NSTYPE of linux/nsfs.h: the CLONE_NEW* type of an nsfs fd's namespace.
+NS_GET_NSTYPE = (_IOC_NONE << 30) | (0xB7 << 8) | 3
+CLONE_NEWNET = 0x40000000
+
+
+def nsfs_type(fd):
+    """The CLONE_NEW* type of the namespace of the nsfs fd *fd*, or None if
+    *fd* is not an nsfs fd."""
+    try:
+        return fcntl.ioctl(fd, NS_GET_NSTYPE, 0)
+    except OSError:
+        return None
 
 # The argument of STACKFS_IOC_SOCKET (an ioctl of an fd open for writing on
 # the stack file): protocol, domain and type packed, flags, and with
