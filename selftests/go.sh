@@ -18,8 +18,10 @@ cleanup() {
 	[ -z "$pids" ] || kill $pids 2>/dev/null
 	wait 2>/dev/null
 	for n in a b c; do $ip netns del msgo-$n 2>/dev/null; done
+	rm -rf /etc/netns/b
 	umount -l /dev/net 2>/dev/null
-	rm -f "$out" "$out.tap" "$out.relay"
+	umount /etc/nsswitch.conf 2>/dev/null
+	rm -f "$out" "$out.tap" "$out.relay" "$out.nss"
 }
 trap cleanup EXIT
 as_user() { su -s /bin/sh msuser -c "$*"; }
@@ -95,12 +97,18 @@ for n in a b c; do
 done
 check "the namespaces' cookies (ip netns exec, socket(2)): $cookies" \
 	sh -c "! echo '$cookies' | grep -q '=0'"
+# b's name server is c's 10.8.2.3 (Stack.Resolver reads /etc/netns/NAME/
+# resolv.conf as ip netns exec does); msuser may serve port 53 in c.
+mkdir -p /etc/netns/b && echo "nameserver 10.8.2.3" >/etc/netns/b/resolv.conf
+# The VM's hosts are files only; here (this script's mount namespace) DNS too.
+echo "hosts: files dns" >"$out.nss" && mount --bind "$out.nss" /etc/nsswitch.conf
+$ip netns exec msgo-c sh -c 'echo 53 >/proc/sys/net/ipv4/ip_unprivileged_port_start'
 check "the links carry traffic (ping a -> b, b -> c, c -> a)" sh -c \
 	"$ip netns exec msgo-a ping -c 1 -W 5 10.8.1.2 && $ip netns exec msgo-b ping -c 1 -W 5 10.8.2.3 &&
 	$ip netns exec msgo-c ping -c 1 -W 5 10.8.3.1"
 
-go_tests root '^TestRoot' 2
-go_tests msuser '^(TestVM|Example)' 11
+go_tests root '^TestRoot' 3
+go_tests msuser '^(TestVM|Example)' 12
 
 # The example program, as msuser: clients in b reach a server in c
 # through the relay, which listens in a and connects from b.

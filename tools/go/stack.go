@@ -381,7 +381,7 @@ func resolve(network, address string, listen bool) (ep endpoint, typ int, addr n
 // out of the runtime's poller: the caller hands it to net.FileListener or
 // net.FilePacketConn, which make a non-blocking, polled duplicate, and
 // closes it; registering this one too would cost two more system calls.
-func (s *Stack) bound(ep endpoint, typ int) (*os.File, error) {
+func (s *Stack) bound(ep endpoint, typ int, control func(*os.File) error) (*os.File, error) {
 	fd, err := s.socketFD(ep.domain, typ|syscall.SOCK_CLOEXEC, 0)
 	if err != nil && ep.dual && errors.Is(err, syscall.EAFNOSUPPORT) {
 		// No IPv6 in the stack: the wildcard of IPv4.
@@ -391,11 +391,18 @@ func (s *Stack) bound(ep endpoint, typ int) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	f := os.NewFile(uintptr(fd), "msocket:"+s.path)
+	if control != nil {
+		if err := control(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	if err := bindListen(fd, ep, typ); err != nil {
-		syscall.Close(fd)
+		f.Close()
 		return nil, err
 	}
-	return os.NewFile(uintptr(fd), "msocket:"+s.path), nil
+	return f, nil
 }
 
 // bindListen sets fd's options as the net package does, binds it to ep and,
@@ -442,7 +449,7 @@ func bindListen(fd int, ep endpoint, typ int) error {
 // Errors: *net.OpError with an *os.SyscallError inside ("msocket" if the
 // socket could not be made).
 func (s *Stack) Listen(network, address string) (net.Listener, error) {
-	f, addr, err := s.listening(network, address, false)
+	f, addr, err := s.listening(network, address, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -460,14 +467,14 @@ func (s *Stack) Listen(network, address string) (net.Listener, error) {
 // listening makes the bound socket of Listen (dgram false) or ListenPacket
 // (dgram true), refusing a network of the other kind; errors as they
 // return them.
-func (s *Stack) listening(network, address string, dgram bool) (*os.File, net.Addr, error) {
+func (s *Stack) listening(network, address string, dgram bool, control func(*os.File) error) (*os.File, net.Addr, error) {
 	ep, typ, addr, err := resolve(network, address, true)
 	if err == nil && (typ == syscall.SOCK_DGRAM) != dgram {
 		err = net.UnknownNetworkError(network)
 	}
 	var f *os.File
 	if err == nil {
-		f, err = s.bound(ep, typ)
+		f, err = s.bound(ep, typ, control)
 	}
 	if err != nil {
 		return nil, addr, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
@@ -478,7 +485,7 @@ func (s *Stack) listening(network, address string, dgram bool) (*os.File, net.Ad
 // ListenPacket makes a packet socket in the stack, as net.ListenPacket does
 // in the native one: network is "udp", "udp4", "udp6" or "unixgram".
 func (s *Stack) ListenPacket(network, address string) (net.PacketConn, error) {
-	f, addr, err := s.listening(network, address, true)
+	f, addr, err := s.listening(network, address, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -501,9 +508,17 @@ func (s *Stack) Dial(network, address string) (net.Conn, error) {
 // aLongTimeAgo is a deadline in the past: it wakes a waiting connect.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// DialContext is Dial with a context: its deadline bounds the connect, and
-// cancelling it aborts the connect.
+// DialContext is Dial with a context: its deadline bounds the name lookup
+// and the connects, and cancelling it aborts them. A host name is resolved
+// by the stack's own resolver ([Stack.Resolver]) and every address it has
+// is tried in turn, as [Dialer.DialContext] does with no options.
 func (s *Stack) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return (&Dialer{Stack: s}).DialContext(ctx, network, address)
+}
+
+// dialLiteral connects to address, whose host is an IP literal (or a unix
+// socket's name), with d's options.
+func (s *Stack) dialLiteral(ctx context.Context, d *Dialer, network, address string) (net.Conn, error) {
 	ep, typ, addr, err := resolve(network, address, false)
 	opErr := func(err error) error {
 		return &net.OpError{Op: "dial", Net: network, Addr: addr, Err: err}
@@ -516,11 +531,18 @@ func (s *Stack) DialContext(ctx context.Context, network, address string) (net.C
 		return nil, opErr(err)
 	}
 	defer f.Close()
+	if err := d.prepare(f, network, address, ep.domain); err != nil {
+		return nil, opErr(err)
+	}
 	if err := connect(ctx, f, ep.sa); err != nil {
 		return nil, opErr(err)
 	}
 	c, err := net.FileConn(f)
 	if err != nil {
+		return nil, opErr(err)
+	}
+	if err := d.keepAlive(c); err != nil {
+		c.Close()
 		return nil, opErr(err)
 	}
 	return c, nil

@@ -527,3 +527,268 @@ func TestRootSocketNetnsID(t *testing.T) {
 		}
 	}
 }
+
+// sockopt reads an int socket option of c.
+func sockopt(t *testing.T, c syscall.Conn, level, opt int) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	var gerr error
+	if err := rc.Control(func(fd uintptr) { v, gerr = syscall.GetsockoptInt(int(fd), level, opt) }); err != nil {
+		t.Fatal(err)
+	}
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return v
+}
+
+// setsockopt is a Control function setting an int option.
+func setsockopt(level, opt, value int) func(string, string, syscall.RawConn) error {
+	return func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		if err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, value) }); err != nil {
+			return err
+		}
+		return serr
+	}
+}
+
+// serveDNS answers A queries for multi.test with 127.0.0.1 then 10.8.1.1
+// (AAAA and others: no answer) until pc is closed.
+func serveDNS(pc net.PacketConn) {
+	buf := make([]byte, 512)
+	for {
+		n, peer, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		q := buf[:n]
+		if n < 17 {
+			continue
+		}
+		end := 12
+		for end < n && q[end] != 0 {
+			end += int(q[end]) + 1
+		}
+		if end+5 > n {
+			continue
+		}
+		qtype := int(q[end+1])<<8 | int(q[end+2])
+		name := strings.ToLower(string(q[12:end]))
+		resp := append([]byte{}, q[:end+5]...)
+		resp[2], resp[3] = 0x81, 0x80 // response, recursion available, NOERROR
+		resp[6], resp[7], resp[8], resp[9], resp[10], resp[11] = 0, 0, 0, 0, 0, 0
+		if qtype == 1 && name == "\x05multi\x04test" {
+			resp[7] = 2
+			for _, ip := range [][]byte{{127, 0, 0, 1}, {10, 8, 1, 1}} {
+				resp = append(resp, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+				resp = append(resp, ip...)
+			}
+		}
+		pc.WriteTo(resp, peer)
+	}
+}
+
+// The net-package idioms on a stack, as an unprivileged user: a resolver
+// whose queries go through the stack to a name server that exists only in
+// another stack (b's /etc/netns/b/resolv.conf names c's 10.8.2.3, which
+// only b and c reach), a dial that tries each address of a name (the
+// first refuses), Dialer's Control, LocalAddr, KeepAlive and Timeout, and
+// ListenConfig's Control and KeepAlive.
+func TestVMDialerResolverListenConfig(t *testing.T) {
+	stacks := openStacks(t)
+	a, b, c := stacks[0], stacks[1], stacks[2]
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	dns, err := c.ListenPacket("udp4", "10.8.2.3:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dns.Close()
+	go serveDNS(dns)
+	addrs, err := b.Resolver().LookupHost(ctx, "multi.test")
+	if err != nil || len(addrs) != 2 {
+		t.Fatalf("b's resolver: %v, %v; want the two addresses c's name server gives", addrs, err)
+	}
+	if _, err := net.DefaultResolver.LookupHost(ctx, "multi.test"); err == nil {
+		t.Error("the native stack's resolver found multi.test: its queries reached c's name server")
+	}
+
+	ln, err := a.Listen("tcp4", "10.8.1.1:7320")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 8)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- conn
+		}
+	}()
+	// multi.test is 127.0.0.1 (b's own loopback: refused), then 10.8.1.1.
+	conn, err := b.DialContext(ctx, "tcp", "multi.test:7320")
+	if err != nil {
+		t.Fatalf("dial of a name whose first address refuses: %v", err)
+	}
+	if got := conn.RemoteAddr().String(); got != "10.8.1.1:7320" {
+		t.Errorf("connected to %s", got)
+	}
+	if sockopt(t, conn.(*net.TCPConn), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE) != 1 {
+		t.Error("keep-alive is not on by default")
+	}
+	conn.Close()
+	(<-accepted).Close()
+
+	d := &msocket.Dialer{
+		Stack:     b,
+		LocalAddr: &net.TCPAddr{IP: net.ParseIP("10.8.1.2"), Port: 7321},
+		KeepAlive: -1,
+		Control:   setsockopt(syscall.SOL_SOCKET, syscall.SO_PRIORITY, 5),
+	}
+	conn, err = d.DialContext(ctx, "tcp4", "10.8.1.1:7320")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := conn.LocalAddr().String(); got != "10.8.1.2:7321" {
+		t.Errorf("LocalAddr: bound to %s", got)
+	}
+	if v := sockopt(t, conn.(*net.TCPConn), syscall.SOL_SOCKET, syscall.SO_PRIORITY); v != 5 {
+		t.Errorf("Control: SO_PRIORITY %d", v)
+	}
+	if sockopt(t, conn.(*net.TCPConn), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE) != 0 {
+		t.Error("KeepAlive -1: keep-alive is on")
+	}
+	if ac := <-accepted; ac.RemoteAddr().String() != "10.8.1.2:7321" {
+		t.Errorf("the server saw %s", ac.RemoteAddr())
+	}
+	conn.Close()
+
+	// Timeout: 10.8.1.77 answers no ARP, the connect would wait seconds.
+	_, err = (&msocket.Dialer{Stack: b, Timeout: 200 * time.Millisecond}).Dial("tcp4", "10.8.1.77:7320")
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("Timeout: %v, want a timeout", err)
+	}
+
+	lc := &msocket.ListenConfig{Stack: a, KeepAlive: -1,
+		Control: setsockopt(syscall.SOL_SOCKET, soReuseport, 1)}
+	l1, err := lc.Listen(ctx, "tcp4", "10.8.1.1:7322")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l1.Close()
+	l2, err := lc.Listen(ctx, "tcp4", "10.8.1.1:7322")
+	if err != nil {
+		t.Fatalf("ListenConfig.Control: a second SO_REUSEPORT listener: %v", err)
+	}
+	l2.Close()
+	if l3, err := a.Listen("tcp4", "10.8.1.1:7322"); err == nil {
+		l3.Close()
+		t.Error("a listener without SO_REUSEPORT shares the address")
+	}
+	conn, err = b.Dial("tcp4", "10.8.1.1:7322")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ac, err := l1.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	if sockopt(t, ac.(*net.TCPConn), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE) != 0 {
+		t.Error("ListenConfig.KeepAlive -1: an accepted connection has keep-alive on")
+	}
+}
+
+// As root: Mkstack, NetnsFD and FromFile (a stack file's fd, an nsfs
+// fd), and a Dialer's Control setting SO_MARK, read back.
+func TestRootMkstackFromFileNetnsFD(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("run as root (go.sh does)")
+	}
+	stacks := openStacks(t)
+	aID, _ := stacks[0].NetnsID()
+	ns, err := stacks[0].NetnsFD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	if id, err := msocket.NsfsID(ns); err != nil || id != aID {
+		t.Errorf("NetnsFD: namespace %d, %v; want a's %d", id, err, aID)
+	}
+	if err := msocket.Mkstack("/dev/net/gomade", ns, 0600); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove("/dev/net/gomade")
+	if err := msocket.Mkstack("/dev/net/gomade", ns, 0600); !errors.Is(err, syscall.EEXIST) {
+		t.Errorf("Mkstack over an existing file: %v", err)
+	}
+	made, err := msocket.Open("/dev/net/gomade")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer made.Close()
+	if id, _ := made.NetnsID(); id != aID {
+		t.Errorf("Mkstack: namespace %d, want %d", id, aID)
+	}
+	for _, x := range []struct {
+		path string
+		flag int
+		ns   string
+	}{{"/dev/net/c", os.O_WRONLY, "/run/netns/msgo-c"}, {"/run/netns/msgo-b", os.O_RDONLY, "/run/netns/msgo-b"}} {
+		f, err := os.OpenFile(x.path, x.flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := msocket.FromFile(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("FromFile(%s): %v", x.path, err)
+		}
+		sock, err := s.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+		if err != nil {
+			t.Fatalf("FromFile(%s).Socket: %v", x.path, err)
+		}
+		conn, _ := net.FilePacketConn(sock)
+		sock.Close()
+		if id, err := msocket.SocketNetnsID(conn.(*net.UDPConn)); err != nil || id != nsID(t, x.ns) {
+			t.Errorf("FromFile(%s): socket in %d, %v", x.path, id, err)
+		}
+		conn.Close()
+		s.Close()
+	}
+	f, _ := os.Open("/etc/passwd")
+	if _, err := msocket.FromFile(f); !errors.Is(err, syscall.EOPNOTSUPP) {
+		t.Errorf("FromFile(/etc/passwd): %v", err)
+	}
+	f.Close()
+
+	ln, err := stacks[0].Listen("tcp4", "10.8.1.1:7323")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	d := &msocket.Dialer{Stack: stacks[1], Control: setsockopt(syscall.SOL_SOCKET, syscall.SO_MARK, 42)}
+	conn, err := d.Dial("tcp4", "10.8.1.1:7323")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if v := sockopt(t, conn.(*net.TCPConn), syscall.SOL_SOCKET, syscall.SO_MARK); v != 42 {
+		t.Errorf("Control: SO_MARK %d, want 42", v)
+	}
+}
+
+// soReuseport is SO_REUSEPORT, which package syscall does not name.
+const soReuseport = 15
