@@ -340,37 +340,34 @@ unsigned int msocket_confinement(const struct net *net)
 }
 
 /*
- * Opens the stack file at @path for writing, for one msocket call, as
- * openat(O_WRONLY) opens it once its lookup is done: may_open()'s
- * permission check (MAY_WRITE | MAY_OPEN: the w bit, SELinux, Smack),
+ * Opens the file at @path with @flags (O_WRONLY or O_RDONLY), for one
+ * msocket call, as openat() opens it once its lookup is done: may_open()'s
+ * permission check (MAY_OPEN and @mask: the mode bits, SELinux, Smack),
  * then vfs_open() with the LSMs' file_open hook (AppArmor, Landlock,
- * TOMOYO, SELinux), the write access a writer takes on its mount (EROFS
- * on a read-only one) and fsnotify's events. The file is never installed
- * in an fd table; fput() releases it.
+ * TOMOYO, SELinux), for a writer the write access it takes on its mount
+ * (EROFS on a read-only one), and fsnotify's events. The file is never
+ * installed in an fd table; fput() releases it.
  */
-struct file *msocket_open_for_writing(const struct path *path)
+static struct file *msocket_open_path(const struct path *path, int mask, int flags)
 {
 	int err = inode_permission(mnt_idmap(path->mnt), d_inode(path->dentry),
-				   MAY_OPEN | MAY_WRITE);
+				   MAY_OPEN | mask);
 
 	if (err)
 		return ERR_PTR(err);
-	return kernel_file_open(path, O_WRONLY, current_cred());
+	return kernel_file_open(path, flags, current_cred());
 }
 
-/*
- * Opens the nsfs file at @path for reading, for one msocket call, as a
- * caller of setns(2) opens it first: may_open()'s permission check
- * (MAY_OPEN | MAY_READ) and the LSMs' file_open hook decide.
- */
+/* A stack file opened for writing: the permission to use the stack. */
+struct file *msocket_open_for_writing(const struct path *path)
+{
+	return msocket_open_path(path, MAY_WRITE, O_WRONLY);
+}
+
+/* An nsfs file opened for reading, as a caller of setns(2) opens it first. */
 struct file *msocket_open_for_reading(const struct path *path)
 {
-	int err = inode_permission(mnt_idmap(path->mnt), d_inode(path->dentry),
-				   MAY_OPEN | MAY_READ);
-
-	if (err)
-		return ERR_PTR(err);
-	return kernel_file_open(path, O_RDONLY, current_cred());
+	return msocket_open_path(path, MAY_READ, O_RDONLY);
 }
 
 /* msocket_open_for_writing() of the file @file is open on (O_PATH too). */

@@ -25,16 +25,7 @@ cleanup() {
 	rm -rf "$bin" "$ipam" "$work"
 }
 trap cleanup EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 ip=/usr/sbin/ip
-wait_until() {
-	i=0
-	until "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le 100 ] || return 1
-		sleep 0.1
-	done
-}
 
 check "Debian's CNI plugins, the msocket plugin, msocket-relay, python3, ip and nc are here" \
 	need /usr/lib/cni/bridge /usr/lib/cni/host-local msocket-cni msocket-relay python3 $ip nc.openbsd

@@ -24,7 +24,6 @@ cleanup() {
 	rm -f "$out" "$out.tap" "$out.relay" "$out.nss"
 }
 trap cleanup EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 
 # Runs the test binary (as root or as msuser: $1) with the -test.run
 # pattern $2 and prints a result per top-level test; $3 is how many must

@@ -15,6 +15,9 @@
 #                               to an executable): for check, before the
 #                               negative checks that a missing program would pass
 #   done_testing                prints the plan; exits 1 on any failure
+#   as_user CMD                 runs the shell command CMD as msuser (uid 1000,
+#                               groups msuser and msocket, no capabilities)
+#   wait_until CMD...           runs CMD until it succeeds, 10 s at most
 # The output of a failed check is shown as TAP comments.
 
 tap_n=0
@@ -108,6 +111,17 @@ fails_without() {
 need() {
 	for prog; do
 		command -v "$prog" >/dev/null 2>&1 || { echo "$prog: not found"; return 1; }
+	done
+}
+
+as_user() { su -s /bin/sh msuser -c "$*"; }
+
+wait_until() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || return 1
+		sleep 0.1
 	done
 }
 

@@ -7,7 +7,6 @@ dir=$(mktemp -d /tmp/mstack.XXXXXX)
 mount -t stackfs none "$dir" || { echo "not ok 1 mount stackfs"; echo "1..1"; exit 1; }
 chmod 755 "$dir"
 trap 'umount -l "$dir"; rmdir "$dir"' EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 ns_of() { msocket-which -n "$1" | sed -n 's/^netns-id://p'; }
 
 # --- add ---------------------------------------------------------------------

@@ -23,16 +23,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
-# Runs CMD until it succeeds (10 s at most).
-wait_until() {
-	i=0
-	until "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le 100 ] || return 1
-		sleep 0.1
-	done
-}
 ip=/usr/sbin/ip
 uid=$(id -u msuser)
 

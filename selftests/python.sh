@@ -23,7 +23,6 @@ cleanup() {
 	rm -f "$out" "$out.tap" "$out.echo"
 }
 trap cleanup EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 
 if [ ! -x "$py" ] || [ ! -f "$tests/test_vm.py" ] || [ ! -x "$echo" ]; then
 	echo "1..1"

@@ -7,7 +7,6 @@
 dir=$(mktemp -d /tmp/secure-env.XXXXXX)
 suid=/tmp/msocket-which-suid
 trap 'umount -l "$dir"; rmdir "$dir"; rm -f "$suid"' EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 native=$(msocket-which -n /proc/self/ns/net)
 
 check "msocket-which, mstack and su are installed" need msocket-which mstack su

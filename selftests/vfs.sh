@@ -11,7 +11,6 @@ dir=$(mktemp -d /tmp/vfs.XXXXXX)
 out=$(mktemp -d /tmp/vfs-out.XXXXXX)
 chmod 755 "$dir" "$out"
 trap 'umount -l "$dir"; rmdir "$dir"; rm -rf "$out"' EXIT
-as_user() { su -s /bin/sh msuser -c "$*"; }
 
 check "GNU cp, tar and find, mstack and su are installed" need $gnu/cp $gnu/tar $gnu/find mstack su
 check "mount a stackfs" mount -t stackfs none "$dir"

@@ -270,7 +270,11 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 	case *net.UnixListener:
 		l.SetUnlinkOnClose(true)
 	case *net.TCPListener:
-		return &keepAliveListener{l, lc.KeepAlive}, nil
+		// Zero is what the net package's Accept does already: the
+		// listener stays a *net.TCPListener.
+		if lc.KeepAlive != 0 {
+			return &keepAliveListener{l, lc.KeepAlive}, nil
+		}
 	}
 	return ln, nil
 }

@@ -449,19 +449,7 @@ func bindListen(fd int, ep endpoint, typ int) error {
 // Errors: *net.OpError with an *os.SyscallError inside ("msocket" if the
 // socket could not be made).
 func (s *Stack) Listen(network, address string) (net.Listener, error) {
-	f, addr, err := s.listening(network, address, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ln, err := net.FileListener(f)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
-	}
-	if ul, ok := ln.(*net.UnixListener); ok {
-		ul.SetUnlinkOnClose(true)
-	}
-	return ln, nil
+	return s.ListenConfig().Listen(context.Background(), network, address)
 }
 
 // listening makes the bound socket of Listen (dgram false) or ListenPacket
@@ -485,16 +473,7 @@ func (s *Stack) listening(network, address string, dgram bool, control func(*os.
 // ListenPacket makes a packet socket in the stack, as net.ListenPacket does
 // in the native one: network is "udp", "udp4", "udp6" or "unixgram".
 func (s *Stack) ListenPacket(network, address string) (net.PacketConn, error) {
-	f, addr, err := s.listening(network, address, true, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	pc, err := net.FilePacketConn(f)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
-	}
-	return pc, nil
+	return s.ListenConfig().ListenPacket(context.Background(), network, address)
 }
 
 // Dial connects from the stack to address, as net.Dial does from the

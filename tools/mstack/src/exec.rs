@@ -302,17 +302,22 @@ fn is_secure_exec(file: &Path) -> bool {
 /// on failure.
 pub fn run(prog: &str, req: Request) -> Error {
     match prepare(prog, &req) {
-        Ok(mut cmd) => {
-            let err = cmd.exec();
-            let code = if err.raw_os_error() == Some(libc::ENOENT) {
-                EXIT_NOT_FOUND
-            } else {
-                EXIT_CANNOT_RUN
-            };
-            Error::io(req.command[0].to_string_lossy(), err).with_code(code)
-        }
+        Ok(cmd) => replace_process(cmd, &req.command[0]),
         Err(e) => e,
     }
+}
+
+/// Replaces this process by `cmd` (whose program is `program`); returns
+/// only on failure, with exit code 127 if the program is not found, 126 if
+/// it cannot be run.
+pub fn replace_process(mut cmd: Command, program: &OsStr) -> Error {
+    let err = cmd.exec();
+    let code = if err.raw_os_error() == Some(libc::ENOENT) {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_RUN
+    };
+    Error::io(program.to_string_lossy(), err).with_code(code)
 }
 
 fn prepare(prog: &str, req: &Request) -> Result<Command, Error> {

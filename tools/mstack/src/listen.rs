@@ -22,14 +22,12 @@ use std::ffi::OsString;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use msocket::Stack;
 
-use crate::error::{Context, Error, EXIT_CANNOT_RUN, EXIT_NOT_FOUND};
+use crate::error::{Context, Error};
 use crate::names;
 
 /// The first fd sd_listen_fds(3) reads (`SD_LISTEN_FDS_START`).
@@ -296,15 +294,7 @@ fn place(fds: Vec<OwnedFd>) -> io::Result<()> {
 /// them. Returns only on failure.
 pub fn run(listeners: &[Listener], verbose: bool, command: &[OsString]) -> Error {
     match prepare(listeners, verbose, command) {
-        Ok(mut cmd) => {
-            let err = cmd.exec();
-            let code = if err.raw_os_error() == Some(libc::ENOENT) {
-                EXIT_NOT_FOUND
-            } else {
-                EXIT_CANNOT_RUN
-            };
-            Error::io(command[0].to_string_lossy(), err).with_code(code)
-        }
+        Ok(cmd) => crate::exec::replace_process(cmd, &command[0]),
         Err(e) => e,
     }
 }
@@ -336,7 +326,7 @@ fn prepare(listeners: &[Listener], verbose: bool, command: &[OsString]) -> Resul
     if verbose {
         note!(
             "mstack: exec {} with LISTEN_FDS={}",
-            std::ffi::OsStr::from_bytes(command[0].as_bytes()).to_string_lossy(),
+            command[0].to_string_lossy(),
             listeners.len()
         );
     }
