@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
+	"net/http"
 	"syscall"
 	"time"
 
@@ -152,4 +154,46 @@ func Example_errors() {
 	// Output:
 	// true
 	// true open /: operation not supported
+}
+
+// An HTTP server in red (net/http as it is, on a listener of the stack),
+// and an HTTP client in blue: a Transport whose connections are made in
+// blue, names resolved there too.
+func Example_http() {
+	red, err := msocket.Open("/dev/net/red")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer red.Close()
+	blue, err := msocket.Open("/dev/net/blue")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer blue.Close()
+
+	ln, err := red.Listen("tcp", "10.8.1.1:8082")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		fmt.Fprintf(w, "served in red to %s\n", host)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: (&msocket.Dialer{Stack: blue, Timeout: 10 * time.Second}).DialContext,
+	}}
+	resp, err := client.Get("http://10.8.1.1:8082/")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(body))
+	// Output: served in red to 10.8.1.2
 }
