@@ -182,7 +182,7 @@ rust-tools:
 		--manifest-path tools/mstack/Cargo.toml
 	@cp -p $(CARGO_TARGET_DIR)/release/mstack $(CARGO_TARGET_DIR)/release/vustack $(BUILD)/bin/
 	@echo "  CARGO   tools/msocket-rs (VM tests)"
-	@exe=$$($(CARGO) test --no-run --test vm --message-format=json $(CARGO_FLAGS) \
+	@exe=$$($(CARGO) test --no-run --test vm --features tokio --message-format=json $(CARGO_FLAGS) \
 		--manifest-path tools/msocket-rs/Cargo.toml | \
 		sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1) && \
 		[ -n "$$exe" ] && cp -p "$$exe" $(BUILD)/lib/msocket-tests/msocket-rs-vm

@@ -44,6 +44,8 @@ pub mod errno;
 pub mod family;
 mod stack;
 mod sys;
+#[cfg(feature = "tokio")]
+mod tokio_io;
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};

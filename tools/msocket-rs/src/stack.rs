@@ -190,7 +190,7 @@ fn cvt(ret: libc::c_int) -> io::Result<()> {
     }
 }
 
-fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
+pub(crate) fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
     let (ss, len) = sockaddr(addr);
     // SAFETY: a sockaddr of `len` bytes.
     cvt(unsafe {
@@ -220,8 +220,55 @@ fn connect(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
     }
 }
 
+/// Waits until the non-blocking connect of `fd` ends, `timeout` at most:
+/// its result (`SO_ERROR`), or `TimedOut`.
+fn wait_connected(fd: &OwnedFd, timeout: std::time::Duration) -> io::Result<()> {
+    let end = std::time::Instant::now() + timeout;
+    loop {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
+        }
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        let ms = left.as_millis().clamp(1, libc::c_int::MAX as u128) as libc::c_int;
+        // SAFETY: one pollfd, valid for the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 {
+            continue;
+        }
+        let mut err: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: an int option of its size.
+        cvt(unsafe {
+            libc::getsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        })?;
+        return if err == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::from_raw_os_error(err))
+        };
+    }
+}
+
 /// Runs `f` on each address of `addr` until one succeeds.
-fn each_addr<T>(
+pub(crate) fn each_addr<T>(
     addr: impl ToSocketAddrs,
     mut f: impl FnMut(&SocketAddr) -> io::Result<T>,
 ) -> io::Result<T> {
@@ -583,6 +630,46 @@ impl Stack {
             let s = self.socket_for(a, libc::SOCK_STREAM)?;
             connect(&s, a)?;
             Ok(TcpStream::from(s))
+        })
+    }
+
+    /// A TCP connection from this stack to `addr` within `timeout` for
+    /// each address, like [`TcpStream::connect_timeout`] (which takes one
+    /// address); each address of `addr` is tried in turn. The stream is
+    /// blocking, as `tcp_connect`'s.
+    ///
+    /// Errors: `TimedOut` (`ETIMEDOUT`) when an address did not answer in
+    /// time; `InvalidInput` for a zero timeout; the connect's errno.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let blue = msocket::Stack::open("/dev/net/blue")?;
+    /// let conn = blue.tcp_connect_timeout("10.0.0.1:80", Duration::from_secs(3))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tcp_connect_timeout(
+        &self,
+        addr: impl ToSocketAddrs,
+        timeout: std::time::Duration,
+    ) -> io::Result<TcpStream> {
+        if timeout.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot connect with a zero timeout",
+            ));
+        }
+        each_addr(addr, |a| {
+            let s = self.socket_for(a, libc::SOCK_STREAM | libc::SOCK_NONBLOCK)?;
+            match connect(&s, a) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
+                    wait_connected(&s, timeout)?
+                }
+                Err(e) => return Err(e),
+            }
+            let stream = TcpStream::from(s);
+            stream.set_nonblocking(false)?;
+            Ok(stream)
         })
     }
 

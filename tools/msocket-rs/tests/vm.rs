@@ -729,3 +729,116 @@ fn a_writable_stack_fd_outlives_a_chmod() {
     assert_eq!(libc::WEXITSTATUS(status), 0, "the child's step that failed");
     assert!(child_opened);
 }
+
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn connect_timeout() {
+    use std::time::Duration;
+    let f = Fixture::new();
+    let red = Stack::open(&f.red).unwrap();
+    // A listener whose accept queue is full (backlog 0, one connection
+    // waiting) drops the next SYN: a connect that does not end.
+    let full = red.socket(libc::AF_INET, libc::SOCK_STREAM, 0).unwrap();
+    let addr: std::net::SocketAddrV4 = "127.0.0.1:7110".parse().unwrap();
+    let sin = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: addr.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*addr.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: a sockaddr_in of its size; listen takes no pointer.
+    check(unsafe {
+        libc::bind(
+            full.as_raw_fd(),
+            (&sin as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    })
+    .unwrap();
+    // SAFETY: as above.
+    check(unsafe { libc::listen(full.as_raw_fd(), 0) }).unwrap();
+    let _waiting = red.tcp_connect("127.0.0.1:7110").unwrap();
+    let err = red
+        .tcp_connect_timeout("127.0.0.1:7110", Duration::from_millis(300))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    // Refused at once, whatever the timeout.
+    let err = red
+        .tcp_connect_timeout("127.0.0.1:7111", Duration::from_secs(30))
+        .unwrap_err();
+    assert_eq!(errno(err), libc::ECONNREFUSED);
+    assert_eq!(
+        red.tcp_connect_timeout("127.0.0.1:7110", Duration::ZERO)
+            .unwrap_err()
+            .kind(),
+        std::io::ErrorKind::InvalidInput
+    );
+    // A connection that is made: blocking, in red.
+    let listener = red.tcp_listener("127.0.0.1:7112").unwrap();
+    let conn = red
+        .tcp_connect_timeout("127.0.0.1:7112", Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(msocket::socket_netns_id(&conn).unwrap(), f.red_id);
+    conn.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut b = [0; 1];
+    // Blocking: a read waits (and times out) instead of EAGAIN at once.
+    assert_eq!(
+        (&conn).read(&mut b).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+    drop(listener);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+#[ignore = "needs the msocket module and root: run in the VM"]
+fn tokio_sockets() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let f = Fixture::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let red = Stack::open(&f.red).unwrap();
+        let blue = Stack::open(&f.blue).unwrap();
+        let listener = red.tokio_tcp_listener("127.0.0.1:7120").unwrap();
+        assert_eq!(msocket::socket_netns_id(&listener).unwrap(), f.red_id);
+        let mut client = red.tokio_tcp_connect("127.0.0.1:7120").await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        assert_eq!(msocket::socket_netns_id(&server).unwrap(), f.red_id);
+        client.write_all(b"hello").await.unwrap();
+        let mut buf = [0; 5];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"hello");
+        // The port is red's only.
+        let err = blue.tokio_tcp_connect("127.0.0.1:7120").await.unwrap_err();
+        assert_eq!(errno(err), libc::ECONNREFUSED);
+        // Each address in turn: the first refuses.
+        let addrs: Vec<std::net::SocketAddr> = vec![
+            "127.0.0.1:7129".parse().unwrap(),
+            "127.0.0.1:7120".parse().unwrap(),
+        ];
+        let _second = red.tokio_tcp_connect(&addrs[..]).await.unwrap();
+        // A time limit, tokio's way, on a connect that cannot end (blue has
+        // no route to 10.0.0.1: refused at once, so the limit is not hit).
+        let timed = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            blue.tokio_tcp_connect("10.0.0.1:7120"),
+        )
+        .await
+        .unwrap();
+        assert!(timed.is_err());
+        let a = red.tokio_udp_bind("127.0.0.1:7121").unwrap();
+        let b = red.tokio_udp_bind("127.0.0.1:0").unwrap();
+        assert_eq!(msocket::socket_netns_id(&b).unwrap(), f.red_id);
+        b.send_to(b"x", "127.0.0.1:7121").await.unwrap();
+        let mut one = [0; 1];
+        let (n, _) = a.recv_from(&mut one).await.unwrap();
+        assert_eq!(n, 1);
+    });
+}
