@@ -35,6 +35,8 @@ module! {
     authors: ["msocket developers"],
     description: "msocket: stack files (stackfs) and per-socket network stacks",
     license: "GPL",
+    // `mount -t stackfs` loads the module (get_fs_type's request_module).
+    alias: ["fs-stackfs"],
     params: {
         allow_confined: bool {
             default: false,
@@ -50,6 +52,8 @@ module! {
     authors: ["msocket developers"],
     description: "msocket: stack files (stackfs) and per-socket network stacks",
     license: "GPL",
+    // `mount -t stackfs` loads the module (get_fs_type's request_module).
+    alias: ["fs-stackfs"],
     params: {
         allow_confined: u8 {
             default: 0,
