@@ -43,9 +43,9 @@ CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
 
-.PHONY: all module deps kernel selftests tools rust-tools go-tools python-tools vm-payload check demo shell \
+.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools python-tools vm-payload check demo shell \
 	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
-	dkms-check clean help
+	dkms-check deb clean help
 
 all: module
 
@@ -100,9 +100,15 @@ sbindir ?= $(exec_prefix)/sbin
 libdir ?= $(exec_prefix)/lib
 includedir ?= $(prefix)/include
 mandir ?= $(prefix)/share/man
-# udev reads rules from /etc and /usr/lib only, whatever the prefix.
+datadir ?= $(prefix)/share
+# udev and systemd-sysusers read /etc and /usr/lib only, whatever the
+# prefix (Debian's packages use /usr/lib: debian/rules).
 udevrulesdir ?= /etc/udev/rules.d
+sysusersdir ?= /etc/sysusers.d
 systemdunitdir ?= $(prefix)/lib/systemd/system
+bashcompdir ?= $(datadir)/bash-completion/completions
+zshcompdir ?= $(datadir)/zsh/vendor-completions
+fishcompdir ?= $(datadir)/fish/vendor_completions.d
 SONAME := libmsocket.so.0
 # preload.c (the checks at exec of what LD_PRELOAD cannot move) goes into
 # the shared library only: a static program has no preloaded children.
@@ -119,7 +125,7 @@ LIBMSOCKET := $(BUILD)/lib/libmsocket.a $(BUILD)/lib/libmsocket.so.$(VERSION)
 $(BUILD)/libmsocket/%.o: tools/libmsocket/%.c $(LIBMSOCKET_HEADERS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	@$(CC) $(LIB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lib/libmsocket.a: $(LIBMSOCKET_OBJECTS)
 	@mkdir -p $(@D)
@@ -129,9 +135,11 @@ $(BUILD)/lib/libmsocket.a: $(LIBMSOCKET_OBJECTS)
 $(BUILD)/lib/libmsocket.so.$(VERSION): $(LIBMSOCKET_SO_OBJECTS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,-z,now -o $@ $^
+	@$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -Wl,-z,now $(LDFLAGS) -o $@ $^
 	@ln -sf libmsocket.so.$(VERSION) $(BUILD)/lib/$(SONAME)
 	@ln -sf $(SONAME) $(BUILD)/lib/libmsocket.so
+
+libmsocket: $(LIBMSOCKET)
 
 # The libmsocket selftests, linked the three ways a program can use it:
 # shared (-lmsocket), libmsocket.a in a dynamic program, fully static.
@@ -175,12 +183,22 @@ CARGO_TARGET_DIR := $(abspath $(BUILD)/cargo)
 RUST_CRATES := tools/msocket-rs tools/mstack
 CARGO_FLAGS := --quiet --locked --target-dir $(CARGO_TARGET_DIR)
 
-rust-tools:
-	@mkdir -p $(BUILD)/bin $(BUILD)/lib/msocket-tests
+# mstack and vustack alone, with their shell completions (what install
+# and the Debian packages take).
+mstack:
+	@mkdir -p $(BUILD)/bin $(BUILD)/completions
 	@echo "  CARGO   tools/mstack"
 	@MSOCKET_LIBDIR=$(libdir) $(CARGO) build --release $(CARGO_FLAGS) \
 		--manifest-path tools/mstack/Cargo.toml
 	@cp -p $(CARGO_TARGET_DIR)/release/mstack $(CARGO_TARGET_DIR)/release/vustack $(BUILD)/bin/
+	@for c in mstack vustack; do \
+		$(BUILD)/bin/mstack completions bash --command $$c >$(BUILD)/completions/$$c.bash && \
+		$(BUILD)/bin/mstack completions zsh --command $$c >$(BUILD)/completions/_$$c && \
+		$(BUILD)/bin/mstack completions fish --command $$c >$(BUILD)/completions/$$c.fish || exit 1; \
+	done
+
+rust-tools: mstack
+	@mkdir -p $(BUILD)/bin $(BUILD)/lib/msocket-tests
 	@echo "  CARGO   tools/msocket-rs (VM tests)"
 	@exe=$$($(CARGO) test --no-run --test vm --features tokio --message-format=json $(CARGO_FLAGS) \
 		--manifest-path tools/msocket-rs/Cargo.toml | \
@@ -247,6 +265,7 @@ tools: $(LIBMSOCKET) $(EXAMPLES) rust-tools go-tools python-tools
 # temporary DESTDIR and checks the result (qemu/install-check).
 
 MAN_PAGES := $(wildcard tools/man/*.[0-9])
+SYSTEMD_UNITS := msocket-stackfs.service msocket-stack@.service
 
 install: install-module install-user
 
@@ -259,19 +278,29 @@ install-module: module
 		echo "  INSTALL $(DESTDIR)$$mdir/msocket.ko" && \
 		if [ -z "$(DESTDIR)" ] && command -v depmod >/dev/null; then depmod -a "$$krel"; fi
 
-# User space alone (for a machine whose module comes from elsewhere).
-install-user: tools
-	@install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(bindir)
+# User space alone (for a machine whose module comes from elsewhere). The
+# kernel ABI header goes to $(includedir)/msocket/linux: /usr/include/linux
+# belongs to the kernel's headers (linux-libc-dev).
+install-user: $(LIBMSOCKET) mstack
+	@install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/msocket/linux $(DESTDIR)$(bindir)
 	@install -m 0644 $(BUILD)/lib/libmsocket.a $(DESTDIR)$(libdir)/
 	@install -m 0755 $(BUILD)/lib/libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/
 	@ln -sf libmsocket.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
 	@ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmsocket.so
-	@install -d $(DESTDIR)$(udevrulesdir) $(DESTDIR)$(systemdunitdir)
+	@install -d $(DESTDIR)$(udevrulesdir) $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir)
 	@install -m 0644 tools/udev/60-msocket.rules $(DESTDIR)$(udevrulesdir)/
-	@sed 's|/usr/local/bin|$(bindir)|g' tools/systemd/msocket-stackfs.service \
-		>$(DESTDIR)$(systemdunitdir)/msocket-stackfs.service
+	@install -m 0644 tools/systemd/msocket.sysusers $(DESTDIR)$(sysusersdir)/msocket.conf
+	@for unit in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/local/bin|$(bindir)|g' tools/systemd/$$unit >$(DESTDIR)$(systemdunitdir)/$$unit || exit 1; \
+	done
+	@install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
+	@for c in mstack vustack; do \
+		install -m 0644 $(BUILD)/completions/$$c.bash $(DESTDIR)$(bashcompdir)/$$c && \
+		install -m 0644 $(BUILD)/completions/_$$c $(DESTDIR)$(zshcompdir)/_$$c && \
+		install -m 0644 $(BUILD)/completions/$$c.fish $(DESTDIR)$(fishcompdir)/$$c.fish || exit 1; \
+	done
 	@install -m 0644 tools/libmsocket/msocket.h $(DESTDIR)$(includedir)/msocket.h
-	@install -m 0644 uapi/linux/msocket.h $(DESTDIR)$(includedir)/linux/msocket.h
+	@install -m 0644 uapi/linux/msocket.h $(DESTDIR)$(includedir)/msocket/linux/msocket.h
 	@sed -e 's|@PREFIX@|$(prefix)|; s|@LIBDIR@|$(libdir)|; s|@INCLUDEDIR@|$(includedir)|' \
 		-e 's|@VERSION@|$(VERSION)|' tools/libmsocket/msocket.pc.in \
 		>$(DESTDIR)$(libdir)/pkgconfig/msocket.pc
@@ -280,8 +309,10 @@ install-user: tools
 		sec=$${page##*.}; install -d $(DESTDIR)$(mandir)/man$$sec && \
 		install -m 0644 $$page $(DESTDIR)$(mandir)/man$$sec/ || exit 1; \
 	done
-	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, man pages, udev rule, systemd unit"
+	@echo "  INSTALL $(DESTDIR)$(prefix): libmsocket, msocket.h, msocket.pc, mstack, vustack, completions, man pages, udev rule, sysusers.d, systemd units"
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(sysusersdir)/msocket.conf; fi
 
 # What install put there, by the same variables; the module of the kernel
 # it is built for. depmod and ldconfig follow, as for install.
@@ -292,8 +323,11 @@ uninstall:
 	@rm -f $(DESTDIR)$(libdir)/libmsocket.a $(DESTDIR)$(libdir)/libmsocket.so.$(VERSION) \
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libmsocket.so \
 		$(DESTDIR)$(libdir)/pkgconfig/msocket.pc $(DESTDIR)$(includedir)/msocket.h \
-		$(DESTDIR)$(includedir)/linux/msocket.h $(DESTDIR)$(bindir)/mstack $(DESTDIR)$(bindir)/vustack \
-		$(DESTDIR)$(udevrulesdir)/60-msocket.rules $(DESTDIR)$(systemdunitdir)/msocket-stackfs.service \
+		$(DESTDIR)$(includedir)/msocket/linux/msocket.h $(DESTDIR)$(bindir)/mstack $(DESTDIR)$(bindir)/vustack \
+		$(DESTDIR)$(udevrulesdir)/60-msocket.rules $(DESTDIR)$(sysusersdir)/msocket.conf \
+		$(foreach unit,$(SYSTEMD_UNITS),$(DESTDIR)$(systemdunitdir)/$(unit)) \
+		$(foreach c,mstack vustack,$(DESTDIR)$(bashcompdir)/$(c) $(DESTDIR)$(zshcompdir)/_$(c) \
+			$(DESTDIR)$(fishcompdir)/$(c).fish) \
 		$(foreach page,$(MAN_PAGES),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(page)))/$(notdir $(page)))
 	@echo "  UNINSTALL $(DESTDIR)$(prefix)"
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
@@ -328,6 +362,11 @@ uninstall-dkms:
 
 dkms-check: deps
 	@qemu/dkms-check
+
+# The Debian packages (debian/), built in the build root and checked with
+# lintian: build/deb/*.deb (qemu/deb).
+deb: deps
+	@qemu/deb
 
 # Everything qemu/run puts in the VM.
 vm-payload: module tools selftests

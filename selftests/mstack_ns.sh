@@ -139,4 +139,37 @@ has "LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES reach the command, fds 3 and 4 op
 	mstack listen a=red:tcp:127.0.0.1:7505 b=blue:udp:127.0.0.1:7505 -- sh -c \
 	'[ "$LISTEN_PID" = $$ ] && [ -e /proc/self/fd/3 ] && [ -e /proc/self/fd/4 ] && echo "$LISTEN_FDS ok $LISTEN_FDNAMES"'
 
+# --- up and down (what msocket-stack@NAME.service runs) ------------------------
+nsid() { mstack ls -l "$1" | grep -o 'netns-id:[0-9]*'; }
+has "up makes a stack with a new namespace, its owner, group and mode" "made with a new namespace" \
+	mstack up -v -m 0640 --owner msuser --group 0 boot1
+has "  exactly that mode (no umask), owner and group" "640 $uid 0" stat -c '%a %u %g' "$dir/boot1"
+id1=$(nsid boot1) || id1="(no netns-id for boot1)"
+has "up again: the stack there already is kept" "there already" mstack up -v -m 0660 --group msuser boot1
+has "  the same namespace" "$id1" mstack ls -l boot1
+has "  the new mode and group set" "660 $uid $(id -g msuser)" stat -c '%a %u %g' "$dir/boot1"
+check "ip netns add mstest" $ip netns add mstest
+check "up --netns /run/netns/mstest binds an ip netns namespace" mstack up --netns /run/netns/mstest imp
+check "  again: the same namespace, no error" mstack up --netns /run/netns/mstest imp
+fails_with "up --netns of another namespace than the stack's: EEXIST" 1 "mstack down it first" \
+	mstack up --netns /run/netns/mstest boot1
+fails_with "up of an unknown owner: ENOENT, named" 1 "user 'nobody-here': no such user" \
+	mstack up --owner nobody-here boot2
+fails "  and no stack is left" 1 stat "$dir/boot2"
+touch "$work/plain"
+fails_with "up over a file that is no stack: EEXIST" 1 "exists and is not a stack file" mstack up "$work/plain"
+check "up --export names the namespace for ip netns" mstack up --export exp
+check "  ip -n exp adds an interface" $ip -n exp link add ms0 type dummy
+has "  in the stack's namespace" "ms0" mstack ls -l exp
+has "down --export: the /run/netns name and the stack go" "/run/netns/exp removed, removed" \
+	mstack down -v --export exp
+fails "  /run/netns/exp is gone" 1 stat /run/netns/exp
+fails "  /dev/net/exp too" 1 stat "$dir/exp"
+has "down of a stack not there succeeds" "not there" mstack down -v exp
+check "down of the imported stack (no --export)" mstack down imp
+has "  leaves ip netns's own name" "mstest" $ip netns list
+fails_with "down of a file that is no stack: EOPNOTSUPP" 1 "not a stack file" mstack down "$work/plain"
+check "mstack down boot1" mstack down boot1
+$ip netns del mstest
+
 done_testing

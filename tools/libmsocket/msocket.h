@@ -21,8 +21,16 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* S_IFSTACK, S_ISSTACK() and SOCK_DEFAULT come from the kernel's ABI. */
+/*
+ * S_IFSTACK, S_ISSTACK() and SOCK_DEFAULT come from the kernel's ABI:
+ * uapi/linux/msocket.h in the source tree (-Iuapi), or as installed,
+ * <msocket/linux/msocket.h>, apart from the kernel's own /usr/include/linux.
+ */
+#if __has_include(<linux/msocket.h>)
 #include <linux/msocket.h>
+#else
+#include <msocket/linux/msocket.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {

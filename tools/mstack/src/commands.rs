@@ -110,6 +110,13 @@ pub fn export(stack: &Path, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Undoes `export`: detaches the bind mount on `target` (a name in
+/// `/run/netns`) and removes the file, as `ip netns del` does.
+pub fn unexport(target: &Path) -> Result<(), Error> {
+    umount(target, libc::MNT_DETACH)?;
+    std::fs::remove_file(target).about(target.display())
+}
+
 /// `mstack import`: a stack file `DIR/NAME` for each ip netns namespace
 /// `NAME` (every one in `/run/netns` if `names` is empty). Carries on past
 /// a failure, reporting it, as `rm` does.
@@ -151,7 +158,7 @@ pub fn import(
 const NS_GET_ID: libc::c_ulong = 0x8008_b70d;
 
 /// The 64-bit id of the namespace of the nsfs file `file` (`NS_GET_ID`).
-fn nsfs_id(file: &std::fs::File) -> io::Result<u64> {
+pub(crate) fn nsfs_id(file: &std::fs::File) -> io::Result<u64> {
     let mut id = 0u64;
     // SAFETY: NS_GET_ID writes a u64 to its argument.
     if unsafe { libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(file), NS_GET_ID, &mut id) } < 0 {

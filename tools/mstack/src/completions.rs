@@ -81,14 +81,14 @@ _mstack_wants_stack() {
         fi
         case $word in
         --) return 1 ;;
-        -f | --families | -m | --mode | --pid | --dir | --netns) ((i++)) ;;
+        -f | --families | -m | --mode | --pid | --dir | --netns | --owner | --group) ((i++)) ;;
         -*) ;;
         *) ((n++)) ;;
         esac
     done
     case $sub in
     rm | del | delete) return 0 ;;
-    add | exec | export | ls | list | probe) [[ $n -eq 0 ]] ;;
+    add | exec | export | ls | list | probe | up | down) [[ $n -eq 0 ]] ;;
     *) return 1 ;;
     esac
 }
@@ -131,7 +131,7 @@ function __mstack_wants_stack
         switch $w
             case --
                 return 1
-            case -f --families -m --mode --pid --dir --netns
+            case -f --families -m --mode --pid --dir --netns --owner --group
                 set skip 1
             case '-*'
             case '*'
@@ -141,7 +141,7 @@ function __mstack_wants_stack
     switch "$sub"
         case rm del delete
             return 0
-        case add exec export ls list probe
+        case add exec export ls list probe up down
             test $n -eq 0
             return
     end
@@ -170,8 +170,8 @@ mod tests {
         );
         // exec, probe, export, add (PATH and --netns), rm (and its aliases
         // del and delete), ls (and list), import --dir, link set (STACK and
-        // --from).
-        assert_eq!(zsh.matches(":_mstack_stacks'").count(), 13, "{zsh}");
+        // --from), up and down (STACK and --netns).
+        assert_eq!(zsh.matches(":_mstack_stacks'").count(), 17, "{zsh}");
         // mount and umount take plain directories.
         assert!(zsh.contains("'::dir -- The directory (a path)"), "{zsh}");
         assert!(!zsh.contains("(a path) [default: the default stackfs]:_mstack_stacks"));

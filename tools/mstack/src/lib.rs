@@ -9,6 +9,8 @@
 //! mstack import [--dir DIR] [-m MODE] [NAME...]
 //! mstack identify [PID]
 //! mstack link set DEV STACK [--from STACK]
+//! mstack up [-v] [--netns FILE] [-m MODE] [--owner USER] [--group GROUP] [--export] STACK
+//! mstack down [-v] [--export] STACK
 //! mstack listen [-v] [NAME=]STACK:PROTO:ADDRESS... -- CMD [ARGS...]
 //! mstack completions SHELL [--command vustack]
 //! mstack exec [-f FAMILIES] [-s] [-v] [--setns | --preload] STACK -- CMD [ARGS...]
@@ -39,6 +41,7 @@ macro_rules! note {
     }};
 }
 
+pub mod boot;
 pub mod commands;
 pub mod completions;
 pub mod error;
@@ -159,6 +162,10 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<OsString>,
     },
+    /// Make a stack, or check the one there, and set its owner and mode (what msocket-stack@NAME.service runs at boot).
+    Up(UpArgs),
+    /// Undo mstack up: remove the stack (and with --export its /run/netns name); a stack not there is no error.
+    Down(UpArgs),
     /// Print a shell completion script for mstack or vustack.
     Completions {
         /// The shell.
@@ -204,6 +211,44 @@ pub struct AddArgs {
     /// A new namespace with loopback up (the caller does not enter it).
     #[arg(long)]
     pub new: bool,
+}
+
+/// `mstack up` and `down` (which uses --export only, and takes the rest so
+/// that a unit passes both the same options).
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// The namespace: an nsfs file (/run/netns/NAME, /proc/PID/ns/net) or another stack (a NAME in the default stackfs, or a path) [default: a new namespace with loopback up].
+    #[arg(long, value_name = "FILE")]
+    pub netns: Option<PathBuf>,
+    /// Permission bits, in octal, set exactly (no umask).
+    #[arg(short, long, value_parser = parse_mode, default_value = "0666")]
+    pub mode: u32,
+    /// The owner: a user name or number.
+    #[arg(long, value_name = "USER")]
+    pub owner: Option<String>,
+    /// The group: a group name or number.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Also name the namespace for ip netns: /run/netns/NAME (NAME: the stack's).
+    #[arg(long)]
+    pub export: bool,
+    /// Say what was done, on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// The stack: a NAME in the default stackfs, or a path.
+    pub stack: PathBuf,
+}
+
+impl UpArgs {
+    fn spec(&self) -> Result<boot::Spec, Error> {
+        Ok(boot::Spec {
+            netns: self.netns.as_deref().map(names::resolve).transpose()?,
+            mode: self.mode,
+            owner: self.owner.clone(),
+            group: self.group.clone(),
+            export: self.export,
+        })
+    }
 }
 
 /// `mstack exec`.
@@ -311,6 +356,20 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             sockets,
             command,
         } => Err(listen::run(&sockets, verbose, &command)),
+        Command::Up(a) => {
+            let done = boot::up(&names::resolve(&a.stack)?, &a.spec()?)?;
+            if a.verbose {
+                note!("mstack up: {done}");
+            }
+            Ok(())
+        }
+        Command::Down(a) => {
+            let done = boot::down(&names::resolve(&a.stack)?, &a.spec()?)?;
+            if a.verbose {
+                note!("mstack down: {done}");
+            }
+            Ok(())
+        }
         Command::Completions { shell, command } => {
             error::write_stdout(&completions::script(shell, &command))
         }
@@ -511,6 +570,45 @@ mod tests {
         assert!(parse(&["listen", "blue:tcp:0.0.0.0:80"]).is_err());
         assert!(parse(&["listen", "--", "d"]).is_err());
         assert!(parse(&["listen", "blue:tcp:nowhere", "--", "d"]).is_err());
+    }
+
+    #[test]
+    fn up_and_down_take_the_same_options() {
+        let args = [
+            "--netns",
+            "/run/netns/x",
+            "-m",
+            "0660",
+            "--owner",
+            "alice",
+            "--group",
+            "web",
+            "--export",
+            "blue",
+        ];
+        for verb in ["up", "down"] {
+            let cli = parse(&[&[verb][..], &args[..]].concat()).unwrap();
+            let (Command::Up(a) | Command::Down(a)) = cli.command else {
+                panic!()
+            };
+            assert_eq!(a.netns, Some("/run/netns/x".into()));
+            assert_eq!(a.mode, 0o660);
+            assert_eq!(
+                (a.owner.as_deref(), a.group.as_deref()),
+                (Some("alice"), Some("web"))
+            );
+            assert!(a.export && !a.verbose);
+            assert_eq!(a.stack, PathBuf::from("blue"));
+        }
+        let Command::Up(a) = parse(&["up", "-v", "blue"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.mode, a.netns, a.export, a.verbose),
+            (0o666, None, false, true)
+        );
+        assert!(parse(&["up"]).is_err());
+        assert!(parse(&["down", "-m", "9", "blue"]).is_err());
     }
 
     #[test]
