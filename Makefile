@@ -17,6 +17,8 @@
 #   make install [DESTDIR=... prefix=/usr/local]
 #                         the module, libmsocket, mstack, vustack, man pages
 #   make install-dkms     the module's sources for dkms, in /usr/src/msocket-VERSION
+#   make deb              the Debian packages (debian/), lintian-checked: build/deb
+#   make system-check     the packages on a real Debian boot (systemd, udev, dkms) in QEMU
 
 KERNEL ?= debug
 MSOCKET_CACHE ?= $(HOME)/.cache/msocket
@@ -45,7 +47,7 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-pa
 
 .PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools python-tools vm-payload check demo shell \
 	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
-	dkms-check deb clean help
+	dkms-check deb system-check clean help
 
 all: module
 
@@ -368,6 +370,12 @@ dkms-check: deps
 deb: deps
 	@qemu/deb
 
+# The packages on a real Debian boot: an mmdebstrap image with systemd,
+# udev and dkms under QEMU, two kernels, a reboot, apt purge
+# (qemu/system-check; README: Tests).
+system-check: deps
+	@qemu/system-check
+
 # Everything qemu/run puts in the VM.
 vm-payload: module tools selftests
 
@@ -499,4 +507,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
