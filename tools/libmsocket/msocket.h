@@ -26,7 +26,7 @@
  * uapi/linux/msocket.h in the source tree (-Iuapi), or as installed,
  * <msocket/linux/msocket.h>, apart from the kernel's own /usr/include/linux.
  */
-#if __has_include(<linux/msocket.h>)
+#if __has_include("linux/msocket.h")
 #include <linux/msocket.h>
 #else
 #include <msocket/linux/msocket.h>
