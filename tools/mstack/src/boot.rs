@@ -5,16 +5,15 @@
 //! bound where it should be and sets its owner and mode again; `down` of a
 //! stack that is gone succeeds.
 
-use std::ffi::CString;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use msocket::Stack;
 
 use crate::commands::{self, Source, NETNS_RUN_DIR};
 use crate::error::{Context, Error};
+use crate::ids::{self, id_of};
 
 /// What `up` makes, and what `down` undoes (of which it uses `export`).
 #[derive(Debug, Default)]
@@ -45,48 +44,6 @@ fn netns_id_of(path: &Path) -> Result<u64, Error> {
             .about(path.display()),
         Err(e) => Err(Error::io(path.display(), e)),
     }
-}
-
-/// The id of user (or group, if `group`) `name`: a number, or a name in
-/// the system databases.
-pub fn id_of(name: &str, group: bool) -> Result<u32, Error> {
-    if let Ok(id) = name.parse::<u32>() {
-        return Ok(id);
-    }
-    let what = if group { "group" } else { "user" };
-    let c = CString::new(name).map_err(|_| Error::usage(format!("{what} '{name}': a NUL byte")))?;
-    let mut len = 1024;
-    while len <= 64 << 20 {
-        let mut buf = vec![0 as libc::c_char; len];
-        // SAFETY: the getpwnam_r/getgrnam_r contract: a name, a result
-        // struct, a buffer and its length, a pointer for the result; the
-        // id is read before `buf` goes away.
-        let (ret, id) = unsafe {
-            if group {
-                let mut gr: libc::group = std::mem::zeroed();
-                let mut res = std::ptr::null_mut();
-                let ret = libc::getgrnam_r(c.as_ptr(), &mut gr, buf.as_mut_ptr(), len, &mut res);
-                (ret, (!res.is_null()).then_some(gr.gr_gid))
-            } else {
-                let mut pw: libc::passwd = std::mem::zeroed();
-                let mut res = std::ptr::null_mut();
-                let ret = libc::getpwnam_r(c.as_ptr(), &mut pw, buf.as_mut_ptr(), len, &mut res);
-                (ret, (!res.is_null()).then_some(pw.pw_uid))
-            }
-        };
-        match (ret, id) {
-            (0, Some(id)) => return Ok(id),
-            (0, None) => {
-                return Err(errno(
-                    format!("{what} '{name}': no such {what}"),
-                    libc::ENOENT,
-                ))
-            }
-            (libc::ERANGE, _) => len *= 2,
-            (e, _) => return Err(errno(format!("{what} '{name}'"), e)),
-        }
-    }
-    Err(errno(format!("{what} '{name}'"), libc::ERANGE))
 }
 
 /// The last component of `path`, the name the stack has for ip netns.
@@ -143,32 +100,17 @@ pub fn up(path: &Path, spec: &Spec) -> Result<String, Error> {
     }
     // add's mode was less the umask; a stack that was there may have
     // another: the mode asked for, exactly.
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| Error::usage("a NUL byte in the path"))?;
     if uid.is_some() || gid.is_some() {
-        // SAFETY: a NUL-terminated path; -1 leaves an id as it is.
-        let ret =
-            unsafe { libc::chown(c.as_ptr(), uid.unwrap_or(u32::MAX), gid.unwrap_or(u32::MAX)) };
-        if ret < 0 {
-            return Err(Error::io(
-                format!("{}: chown", path.display()),
-                io::Error::last_os_error(),
-            ));
-        }
+        std::os::unix::fs::chown(path, uid, gid).about(format!("{}: chown", path.display()))?;
     }
-    // SAFETY: a NUL-terminated path.
-    if unsafe { libc::chmod(c.as_ptr(), spec.mode) } < 0 {
-        return Err(Error::io(
-            format!("{}: chmod", path.display()),
-            io::Error::last_os_error(),
-        ));
-    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(spec.mode))
+        .about(format!("{}: chmod", path.display()))?;
     let meta = std::fs::metadata(path).about(path.display())?;
     done.push(format!(
         "{} {}:{}",
         commands::mode_string(meta.mode() & 0o777),
-        commands::id_name(meta.uid(), false),
-        commands::id_name(meta.gid(), true)
+        ids::id_name(meta.uid(), false),
+        ids::id_name(meta.gid(), true)
     ));
     if spec.export {
         let name = stack_name(path)?;

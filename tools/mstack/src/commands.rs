@@ -1,7 +1,6 @@
 //! `mstack add`, `rm`, `ls`, `probe`, `export`, `import`, `identify`,
 //! `link set`, `mount` and `umount`.
 
-use std::ffi::CStr;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -9,6 +8,7 @@ use std::path::{Path, PathBuf};
 use msocket::Stack;
 
 use crate::error::{Context, Error};
+use crate::ids::id_name;
 use crate::{json, netns, rtnl};
 
 /// Where `mstack add` takes the namespace from.
@@ -221,42 +221,6 @@ pub fn mode_string(mode: u32) -> String {
         s.push(if bits & 1 != 0 { 'x' } else { '-' });
     }
     s
-}
-
-/// A user's or group's name from the system databases, else the number.
-/// The buffer grows while the C library says it is too small (`ERANGE`):
-/// a group with many members needs far more than one page.
-pub fn id_name(id: u32, group: bool) -> String {
-    let mut len = 1024;
-    while len <= 64 << 20 {
-        let mut buf = vec![0 as libc::c_char; len];
-        // SAFETY: the getpwuid_r/getgrgid_r contract: a result struct, a
-        // buffer and its length, and a pointer for the result; the name is
-        // copied out before `buf` goes away.
-        let (ret, name) = unsafe {
-            if group {
-                let mut gr: libc::group = std::mem::zeroed();
-                let mut res = std::ptr::null_mut();
-                let ret = libc::getgrgid_r(id, &mut gr, buf.as_mut_ptr(), buf.len(), &mut res);
-                let name = (ret == 0 && !res.is_null())
-                    .then(|| CStr::from_ptr(gr.gr_name).to_string_lossy().into_owned());
-                (ret, name)
-            } else {
-                let mut pw: libc::passwd = std::mem::zeroed();
-                let mut res = std::ptr::null_mut();
-                let ret = libc::getpwuid_r(id, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res);
-                let name = (ret == 0 && !res.is_null())
-                    .then(|| CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned());
-                (ret, name)
-            }
-        };
-        match (ret, name) {
-            (_, Some(name)) => return name,
-            (libc::ERANGE, None) => len *= 4,
-            _ => break,
-        }
-    }
-    id.to_string()
 }
 
 /// An interface of a stack, as `ls -l` shows it.
@@ -614,12 +578,6 @@ mod tests {
         assert_eq!(mode_string(0o160644), "rw-r--r--");
         assert_eq!(mode_string(0o777), "rwxrwxrwx");
         assert_eq!(mode_string(0), "---------");
-    }
-
-    #[test]
-    fn names_of_ids() {
-        assert_eq!(id_name(0, false), "root");
-        assert_eq!(id_name(4_000_000, true), "4000000");
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub mod completions;
 pub mod error;
 pub mod exec;
 pub mod families;
+pub mod ids;
 pub mod json;
 pub mod listen;
 pub mod names;
