@@ -7,10 +7,13 @@
 #                         debug test kernel, built on first use)
 #   make KERNEL=NAME ...  for another kernel: debug, debug-rt, perf, kcsan
 #                         (test kernels), stock, cloud, rt, stock-7.2...
-#                         (Debian's, unmodified: qemu/debian-kernel)
+#                         (Debian's, unmodified: qemu/debian-kernel);
+#                         arm64 (Debian's arm64 kernel, cross-built for)
 #   make demo             the live demonstration in a VM
 #   make check            every test: host tests, then the selftests in VMs
 #                         on the kernel matrix (README: Supported kernels)
+#   make check-arm64      the selftests of the kernel's interfaces on
+#                         Debian's arm64 kernel, in an emulated arm64 VM
 #   make stress, stress-rt  the long reliability runs (debug, kcsan, rt)
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                         the module against another Rust-enabled 7.x tree
@@ -44,8 +47,28 @@ SELFTEST_SCRIPTS := $(wildcard selftests/*.sh) selftests/run_all selftests/MANIF
 CC ?= gcc
 SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-clobbered -Wno-missing-field-initializers -D_GNU_SOURCE -Iuapi
+# Debian's arm64 kernel (KERNEL=arm64, arm64-7.2): msocket.ko cross-built in
+# the arm64 build root; the C selftests with Debian's aarch64 cross
+# compiler, static (the guest has busybox only), in their own directory;
+# no user-space tools (qemu/check runs the kernel's own interfaces there).
+ifneq ($(filter arm64 arm64-%,$(KERNEL)),)
+SELFTEST_DIR := $(BUILD)/selftests-arm64
+SELFTEST_CC := aarch64-linux-gnu-gcc
+SELFTEST_LDFLAGS := -static
+SELFTEST_EXTRA :=
+SELFTEST_COPIED := selftests/run_all selftests/MANIFEST
+PAYLOAD_TOOLS :=
+else
+SELFTEST_DIR := $(BUILD)/selftests
+SELFTEST_CC = $(CC)
+SELFTEST_LDFLAGS :=
+SELFTEST_EXTRA = $(LIBMSOCKET_TESTS) $(STATIC_TEST_PROGRAM)
+SELFTEST_COPIED := $(SELFTEST_SCRIPTS)
+PAYLOAD_TOOLS := tools
+endif
 
-.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools python-tools vm-payload check demo shell \
+.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools python-tools vm-payload check \
+	check-arm64 demo shell \
 	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
 	dkms-check deb system-check clean help
 
@@ -69,24 +92,24 @@ endif
 	@echo "module: $(KMOD_DIR)/msocket.ko"
 
 selftests: deps
-	@mkdir -p $(BUILD)/selftests
+	@mkdir -p $(SELFTEST_DIR)
 	@ksrc=$$(qemu/build-kernel --source) && \
 	for t in $(SELFTESTS); do \
-		if [ ! -e $(BUILD)/selftests/$$t ] || [ selftests/$$t.c -nt $(BUILD)/selftests/$$t ] || \
-		   [ uapi/linux/msocket.h -nt $(BUILD)/selftests/$$t ] || \
-		   [ -n "$$(find selftests -name '*.h' -newer $(BUILD)/selftests/$$t)" ]; then \
-			echo "  CC      selftests/$$t"; \
-			$(CC) $(SELFTEST_CFLAGS) -I"$$ksrc/tools/testing/selftests" -Iselftests \
-				-o $(BUILD)/selftests/$$t selftests/$$t.c -lpthread || exit 1; \
+		if [ ! -e $(SELFTEST_DIR)/$$t ] || [ selftests/$$t.c -nt $(SELFTEST_DIR)/$$t ] || \
+		   [ uapi/linux/msocket.h -nt $(SELFTEST_DIR)/$$t ] || \
+		   [ -n "$$(find selftests -name '*.h' -newer $(SELFTEST_DIR)/$$t)" ]; then \
+			echo "  CC      selftests/$$t ($(SELFTEST_CC))"; \
+			$(SELFTEST_CC) $(SELFTEST_CFLAGS) -I"$$ksrc/tools/testing/selftests" -Iselftests \
+				$(SELFTEST_LDFLAGS) -o $(SELFTEST_DIR)/$$t selftests/$$t.c -lpthread || exit 1; \
 		fi; \
 	done
-	@$(MAKE) --no-print-directory $(LIBMSOCKET_TESTS) $(STATIC_TEST_PROGRAM)
-	@cp -p $(SELFTEST_SCRIPTS) $(BUILD)/selftests/
+	@$(if $(SELFTEST_EXTRA),$(MAKE) --no-print-directory $(SELFTEST_EXTRA))
+	@cp -p $(SELFTEST_COPIED) $(SELFTEST_DIR)/
 	@# What no source makes any more goes: run_all fails an unlisted program.
-	@cd $(BUILD)/selftests && for f in *; do \
-		case " $(SELFTESTS) $(notdir $(LIBMSOCKET_TESTS) $(SELFTEST_SCRIPTS)) " in \
+	@cd $(SELFTEST_DIR) && for f in *; do \
+		case " $(SELFTESTS) $(notdir $(SELFTEST_EXTRA) $(SELFTEST_COPIED)) " in \
 		*" $$f "*) ;; \
-		*) echo "  RM      $(BUILD)/selftests/$$f"; rm -rf "$$f" ;; \
+		*) echo "  RM      $(SELFTEST_DIR)/$$f"; rm -rf "$$f" ;; \
 		esac; \
 	done
 
@@ -377,10 +400,14 @@ system-check: deps
 	@qemu/system-check
 
 # Everything qemu/run puts in the VM.
-vm-payload: module tools selftests
+vm-payload: module $(PAYLOAD_TOOLS) selftests
 
 check: deps
 	@qemu/check
+
+# Debian's arm64 kernel under emulation (qemu/check --arm64; README: Tests).
+check-arm64: deps
+	@qemu/check --arm64
 
 demo: deps
 	@qemu/run --kernel $(KERNEL) --timeout 600 --exec 'sh /usr/bin/msocket-demo'

@@ -17,6 +17,11 @@ BUILDROOT_PACKAGES=(
 	gcc-14 gcc make bc flex bison libelf-dev libssl-dev cpio python3 kmod
 	xz-utils dwarves ca-certificates
 )
+# The second build root, for arm64 (qemu/buildroot --arch arm64): the same
+# packages, arm64 as a foreign architecture (Debian's arm64 kernel
+# packages), and the cross compilers Debian builds that kernel with
+# (aarch64, with its libc for CONFIG_CC_CAN_LINK; arm for the compat vDSO).
+BUILDROOT_CROSS_PACKAGES_arm64=(gcc-14-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf)
 # Where Debian's Rust-enabled kernels come from.
 KERNEL_SUITE=trixie-backports
 
@@ -39,11 +44,28 @@ debian_mirror() {
 	echo "$uri"
 }
 
-# The build root's directory: keyed by suite and packages.
+# The packages of the build root for architecture $1 (amd64: the native
+# one; arm64: with the cross compiler).
+buildroot_packages() {
+	case "${1:-amd64}" in
+	amd64) printf '%s\n' "${BUILDROOT_PACKAGES[@]}" ;;
+	arm64) printf '%s\n' "${BUILDROOT_PACKAGES[@]}" "${BUILDROOT_CROSS_PACKAGES_arm64[@]}" ;;
+	*) die "no build root for the architecture '$1' (amd64, arm64)" ;;
+	esac
+}
+
+# The build root's directory for architecture $1 (default amd64): keyed by
+# suite and packages.
 buildroot_dir() {
-	local key
-	key=$(printf '%s\n' "$BUILDROOT_SUITE" "${BUILDROOT_PACKAGES[@]}" | sha256sum | cut -c1-12)
-	echo "$MSOCKET_CACHE/buildroot/$BUILDROOT_SUITE-$key"
+	local arch=${1:-amd64} key
+	key=$({
+		echo "$BUILDROOT_SUITE"
+		buildroot_packages "$arch"
+	} | sha256sum | cut -c1-12)
+	case "$arch" in
+	amd64) echo "$MSOCKET_CACHE/buildroot/$BUILDROOT_SUITE-$key" ;;
+	*) echo "$MSOCKET_CACHE/buildroot/$BUILDROOT_SUITE-$arch-$key" ;;
+	esac
 }
 
 # Runs a command inside the build root ROOT, with its own /proc, in a
