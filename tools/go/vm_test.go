@@ -34,7 +34,7 @@ import (
 	"testing"
 	"time"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 var stackNames = []string{"a", "b", "c"}
