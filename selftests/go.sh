@@ -107,7 +107,7 @@ check "the links carry traffic (ping a -> b, b -> c, c -> a)" sh -c \
 	$ip netns exec msgo-c ping -c 1 -W 5 10.8.3.1"
 
 go_tests root '^TestRoot' 3
-go_tests msuser '^(TestVM|Example)' 13
+go_tests msuser '^(TestVM|Example)' 14
 
 # The example program, as msuser: clients in b reach a server in c
 # through the relay, which listens in a and connects from b.
