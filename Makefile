@@ -254,7 +254,21 @@ $(BUILD)/bin/msocket-cni: $(CNI_SOURCES)
 	@mkdir -p $(dir $@)
 	@echo "  GO      tools/cni"
 	@cd tools/cni && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
-go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni
+# The gRPC example (tools/examples/grpc-health, run by selftests/go.sh),
+# built with Debian's gRPC (golang-google-grpc-dev: qemu/deps) in GOPATH
+# mode, offline: GOPATH is a directory where the package sits at its
+# module path (a link to tools/go), then Debian's /usr/share/gocode. It is
+# no part of the msocket module, which stays free of dependencies.
+GOCODE ?= /usr/share/gocode
+GRPC_GOPATH := $(abspath $(BUILD)/gopath)
+$(BUILD)/bin/msocket-grpc-health: tools/examples/grpc-health/main.go $(GO_SOURCES)
+	@mkdir -p $(@D) $(GRPC_GOPATH)/src/msocket.invalid
+	@ln -sfn $(CURDIR)/tools/go $(GRPC_GOPATH)/src/msocket.invalid/msocket
+	@echo "  GO      tools/examples/grpc-health (Debian's gRPC, GOPATH mode)"
+	@cd tools/examples/grpc-health && GO111MODULE=off GOPATH=$(GRPC_GOPATH):$(GOCODE) \
+		$(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni \
+	$(BUILD)/bin/msocket-grpc-health
 # The package as a Go module proxy (the GOPROXY protocol's files) for `go
 # get` from this repository: qemu/go-proxy.
 go-proxy:
