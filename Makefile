@@ -262,6 +262,8 @@ $(BUILD)/bin/msocket-cni: $(CNI_SOURCES)
 GOCODE ?= /usr/share/gocode
 GRPC_GOPATH := $(abspath $(BUILD)/gopath)
 $(BUILD)/bin/msocket-grpc-health: tools/examples/grpc-health/main.go $(GO_SOURCES)
+	@test -d $(GOCODE)/src/google.golang.org/grpc/health || \
+		{ echo "no gRPC in $(GOCODE) (Debian's golang-google-grpc-dev): run qemu/deps" >&2; exit 1; }
 	@mkdir -p $(@D) $(GRPC_GOPATH)/src/msocket.invalid
 	@ln -sfn $(CURDIR)/tools/go $(GRPC_GOPATH)/src/msocket.invalid/msocket
 	@echo "  GO      tools/examples/grpc-health (Debian's gRPC, GOPATH mode)"
