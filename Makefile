@@ -22,6 +22,9 @@
 #   make install-dkms     the module's sources for dkms, in /usr/src/msocket-VERSION
 #   make deb              the Debian packages (debian/), lintian-checked: build/deb
 #   make system-check     the packages on a real Debian boot (systemd, udev, dkms) in QEMU
+#   make go-proxy         the Go package as a module proxy directory, build/go-proxy:
+#                         GOPROXY=file://$PWD/build/go-proxy GONOSUMDB=msocket.invalid \
+#                         go get msocket.invalid/msocket@v0.1.0 (README: Go)
 
 KERNEL ?= debug
 MSOCKET_CACHE ?= $(HOME)/.cache/msocket
@@ -67,7 +70,7 @@ SELFTEST_COPIED := $(SELFTEST_SCRIPTS)
 PAYLOAD_TOOLS := tools
 endif
 
-.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools python-tools vm-payload check \
+.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools go-proxy python-tools vm-payload check \
 	check-arm64 demo shell \
 	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
 	dkms-check deb system-check clean help
@@ -251,7 +254,27 @@ $(BUILD)/bin/msocket-cni: $(CNI_SOURCES)
 	@mkdir -p $(dir $@)
 	@echo "  GO      tools/cni"
 	@cd tools/cni && $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
-go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni
+# The gRPC example (tools/examples/grpc-health, run by selftests/go.sh),
+# built with Debian's gRPC (golang-google-grpc-dev: qemu/deps) in GOPATH
+# mode, offline: GOPATH is a directory where the package sits at its
+# module path (a link to tools/go), then Debian's /usr/share/gocode. It is
+# no part of the msocket module, which stays free of dependencies.
+GOCODE ?= /usr/share/gocode
+GRPC_GOPATH := $(abspath $(BUILD)/gopath)
+$(BUILD)/bin/msocket-grpc-health: tools/examples/grpc-health/main.go $(GO_SOURCES)
+	@test -d $(GOCODE)/src/google.golang.org/grpc/health || \
+		{ echo "no gRPC in $(GOCODE) (Debian's golang-google-grpc-dev): run qemu/deps" >&2; exit 1; }
+	@mkdir -p $(@D) $(GRPC_GOPATH)/src/msocket.invalid
+	@ln -sfn $(CURDIR)/tools/go $(GRPC_GOPATH)/src/msocket.invalid/msocket
+	@echo "  GO      tools/examples/grpc-health (Debian's gRPC, GOPATH mode)"
+	@cd tools/examples/grpc-health && GO111MODULE=off GOPATH=$(GRPC_GOPATH):$(GOCODE) \
+		$(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni \
+	$(BUILD)/bin/msocket-grpc-health
+# The package as a Go module proxy (the GOPROXY protocol's files) for `go
+# get` from this repository: qemu/go-proxy.
+go-proxy:
+	@$(CURDIR)/qemu/go-proxy $(BUILD)/go-proxy v$(VERSION)
 
 # Python: the msocket package (tools/python), installed with pip and
 # Debian's python3 into lib/python3/dist-packages (the VM's /usr/lib/...,
@@ -534,4 +557,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Go package (tools/go) in the VM: its test binary (go test -c,
 # static) run as root and as msuser, as TAP: one result per top-level
-# test and example; and the example program msocket-relay. Three stacks
+# test and example; and the example programs msocket-relay and
+# msocket-grpc-health (gRPC's health service, Debian's gRPC). Three stacks
 # in a triangle of veth pairs (see tools/go/vm_test.go for the layout),
 # in a stackfs on /dev/net of a mount namespace of this script's own.
 # A missing binary, a test that does not run, skips or fails, and a
@@ -11,6 +12,7 @@
 
 bin=/usr/lib/msocket-tests/msocket-go.test
 relay=/usr/bin/msocket-relay
+grpc=/usr/bin/msocket-grpc-health
 ip=/usr/sbin/ip
 out=$(mktemp /tmp/go.XXXXXX)
 pids=
@@ -21,7 +23,7 @@ cleanup() {
 	rm -rf /etc/netns/b
 	umount -l /dev/net 2>/dev/null
 	umount /etc/nsswitch.conf 2>/dev/null
-	rm -f "$out" "$out.tap" "$out.relay" "$out.nss"
+	rm -f "$out" "$out.tap" "$out.relay" "$out.nss" "$out.grpc"
 }
 trap cleanup EXIT
 
@@ -57,9 +59,9 @@ go_tests() {
 	sed 's/^/# /' "$out.tap"
 }
 
-if [ ! -x "$bin" ] || [ ! -x "$relay" ]; then
+if [ ! -x "$bin" ] || [ ! -x "$relay" ] || [ ! -x "$grpc" ]; then
 	echo "1..1"
-	echo "not ok 1 $bin or $relay is missing"
+	echo "not ok 1 $bin, $relay or $grpc is missing"
 	exit 1
 fi
 
@@ -107,7 +109,7 @@ check "the links carry traffic (ping a -> b, b -> c, c -> a)" sh -c \
 	$ip netns exec msgo-c ping -c 1 -W 5 10.8.3.1"
 
 go_tests root '^TestRoot' 3
-go_tests msuser '^(TestVM|Example)' 13
+go_tests msuser '^(TestVM|Example)' 14
 
 # The example program, as msuser: clients in b reach a server in c
 # through the relay, which listens in a and connects from b.
@@ -145,4 +147,14 @@ relay_exits() {
 }
 check "msocket-relay exits after -n 3" relay_exits
 cat "$out.relay" | sed 's/^/# /'
+
+# The gRPC example, as msuser: a grpc.Server on a listener in c, a
+# grpc.ClientConn whose connections b's stack makes; the health Check
+# answers SERVING, and the server saw the client at b's 10.8.2.2.
+grpc_health() {
+	as_user "$grpc /dev/net/c 10.8.2.3:7410 /dev/net/b" >"$out.grpc" 2>&1 || return 1
+	grep -qx SERVING "$out.grpc" && grep -q ' served 10\.8\.2\.2:[0-9]* from /dev/net/b$' "$out.grpc"
+}
+check "msocket-grpc-health: gRPC health Check from b to a server in c: SERVING" grpc_health
+sed 's/^/# /' "$out.grpc"
 done_testing

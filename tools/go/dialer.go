@@ -33,10 +33,19 @@ type Dialer struct {
 	// *net.TCPAddr, *net.UDPAddr or *net.UnixAddr of the stack); nil picks
 	// one.
 	LocalAddr net.Addr
-	// KeepAlive is the TCP keep-alive period of the connections: zero
-	// means 15 s (the net package's default), negative turns keep-alives
-	// off.
+	// KeepAlive is the idle time of a TCP connection before the first
+	// keep-alive probe, as net.Dialer's: zero means 15 s (the net
+	// package's default), negative disables keep-alives (the socket is
+	// left as it is: off, unless Control turned them on). It is ignored
+	// if KeepAliveConfig.Enable is true; otherwise a KeepAlive d >= 0 is
+	// KeepAliveConfig{Enable: true, Idle: d} (the interval and count are
+	// the defaults, 15 s and 9), as in Go 1.23's net package.
 	KeepAlive time.Duration
+	// KeepAliveConfig is the TCP keep-alive configuration of the
+	// connections, as Go 1.23's net.Dialer.KeepAliveConfig: used if its
+	// Enable is true (then KeepAlive is ignored); if Enable is false, its
+	// other fields are ignored too, and KeepAlive decides.
+	KeepAliveConfig KeepAliveConfig
 	// Control, if not nil, is called with the socket before it is bound
 	// and connected, as net.Dialer.Control is: SO_MARK, IP_TRANSPARENT,
 	// SO_BINDTODEVICE (with the stack's interface names)...
@@ -196,29 +205,185 @@ func (d *Dialer) prepare(f *os.File, network, address string, domain int) error 
 	return nil
 }
 
-// keepAlive sets the TCP keep-alive of a new connection as KeepAlive says.
-func (d *Dialer) keepAlive(c net.Conn) error {
+// keepAliveBase reads the keep-alive options of the new socket f (after
+// Control), which the connection keeps where KeepAlive and
+// KeepAliveConfig leave them as they are; ok is false for a socket that is
+// not TCP, or without a Dialer.
+func (d *Dialer) keepAliveBase(f *os.File, network string) (base keepAliveState, ok bool, err error) {
+	if d == nil || !strings.HasPrefix(network, "tcp") {
+		return base, false, nil
+	}
+	base, err = readKeepAlive(f)
+	return base, err == nil, err
+}
+
+// keepAlive sets the TCP keep-alive of a new connection as KeepAlive and
+// KeepAliveConfig say, over base (see keepAliveBase).
+func (d *Dialer) keepAlive(c net.Conn, base keepAliveState) error {
 	tc, ok := c.(*net.TCPConn)
 	if !ok || d == nil {
 		return nil
 	}
-	return setKeepAlive(tc, d.KeepAlive)
+	return setKeepAlive(tc, keepAliveOpts(d.KeepAlive, d.KeepAliveConfig, base))
 }
 
-// setKeepAlive: period zero is the net package's default (15 s), negative
-// is off.
-func setKeepAlive(tc *net.TCPConn, period time.Duration) error {
-	if period < 0 {
-		return tc.SetKeepAlive(false)
+// KeepAliveConfig is the TCP keep-alive configuration of a connection: the
+// fields and meaning of Go 1.23's net.KeepAliveConfig, which this package
+// cannot name (it builds with Go 1.19). The fields have the same names,
+// types and order, so a program built with Go 1.23 or later converts one
+// into the other: msocket.KeepAliveConfig(cfg) for a net.KeepAliveConfig
+// cfg (or copies the four fields over).
+//
+// If Idle, Interval or Count is zero, the net package's default is used
+// (15 s, 15 s, 9). If one is negative, its socket option is left as the
+// socket had it before the net package touched it: the system's default
+// (the sysctls net.ipv4.tcp_keepalive_time, tcp_keepalive_intvl and
+// tcp_keepalive_probes of the stack's namespace: 7200 s, 75 s, 9 unless
+// changed), or what Control set (on a listener, for accepted
+// connections). The times are rounded up to whole seconds, as the kernel
+// takes them.
+type KeepAliveConfig struct {
+	// If Enable is true, keep-alive probes are enabled (SO_KEEPALIVE).
+	Enable bool
+	// Idle is the time that the connection must be idle before the
+	// first keep-alive probe is sent (TCP_KEEPIDLE). If zero, 15 s.
+	Idle time.Duration
+	// Interval is the time between keep-alive probes (TCP_KEEPINTVL).
+	// If zero, 15 s.
+	Interval time.Duration
+	// Count is the maximum number of keep-alive probes that can go
+	// unanswered before dropping a connection (TCP_KEEPCNT). If zero, 9.
+	Count int
+}
+
+// The net package's defaults (Go 1.23: defaultTCPKeepAliveIdle,
+// defaultTCPKeepAliveInterval, defaultTCPKeepAliveCount).
+const (
+	defaultKeepAliveIdle     = 15 * time.Second
+	defaultKeepAliveInterval = 15 * time.Second
+	defaultKeepAliveCount    = 9
+)
+
+// keepAliveState is a socket's SO_KEEPALIVE (0 or 1), TCP_KEEPIDLE and
+// TCP_KEEPINTVL (seconds) and TCP_KEEPCNT, as getsockopt reads them.
+type keepAliveState struct {
+	on, idle, interval, count int
+}
+
+// The keep-alive options, in the order they are set.
+var keepAliveOptions = [4]struct {
+	name       string
+	level, opt int
+}{
+	{"SO_KEEPALIVE", syscall.SOL_SOCKET, syscall.SO_KEEPALIVE},
+	{"TCP_KEEPIDLE", syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE},
+	{"TCP_KEEPINTVL", syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL},
+	{"TCP_KEEPCNT", syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT},
+}
+
+func (k *keepAliveState) values() [4]*int {
+	return [4]*int{&k.on, &k.idle, &k.interval, &k.count}
+}
+
+// keepAliveOpts is what a new connection's keep-alive options become, by
+// the net package's rule (Go 1.23's newTCPConn and SetKeepAliveConfig):
+// KeepAliveConfig if it is enabled; else, KeepAlive d >= 0 as
+// KeepAliveConfig{Enable: true, Idle: d}; else (KeepAlive negative)
+// nothing is set: base, the socket's options before the net package
+// touched them (off, unless Control turned keep-alive on). Zero fields are
+// the defaults, negative ones base's; times are rounded up to seconds.
+func keepAliveOpts(keepAlive time.Duration, cfg KeepAliveConfig, base keepAliveState) keepAliveState {
+	if !cfg.Enable {
+		if keepAlive < 0 {
+			return base
+		}
+		cfg = KeepAliveConfig{Enable: true, Idle: keepAlive}
 	}
-	if period == 0 {
-		period = 15 * time.Second
+	secs := func(d, def time.Duration, old int) int {
+		switch {
+		case d < 0:
+			return old
+		case d == 0:
+			d = def
+		}
+		return int((d + time.Second - 1) / time.Second)
 	}
-	if err := tc.SetKeepAlive(true); err != nil {
+	out := keepAliveState{
+		on:       1,
+		idle:     secs(cfg.Idle, defaultKeepAliveIdle, base.idle),
+		interval: secs(cfg.Interval, defaultKeepAliveInterval, base.interval),
+		count:    cfg.Count,
+	}
+	switch {
+	case cfg.Count < 0:
+		out.count = base.count
+	case cfg.Count == 0:
+		out.count = defaultKeepAliveCount
+	}
+	return out
+}
+
+// readKeepAlive reads c's keep-alive options.
+func readKeepAlive(c syscall.Conn) (keepAliveState, error) {
+	var k keepAliveState
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return k, err
+	}
+	var gerr error
+	if err := rc.Control(func(fd uintptr) {
+		for i, v := range k.values() {
+			o := keepAliveOptions[i]
+			if *v, gerr = syscall.GetsockoptInt(int(fd), o.level, o.opt); gerr != nil {
+				gerr = &keepAliveError{"get", o.name, 0, os.NewSyscallError("getsockopt", gerr)}
+				return
+			}
+		}
+	}); err != nil {
+		return k, err
+	}
+	return k, gerr
+}
+
+// setKeepAlive sets c's keep-alive options to k. Errors: a *keepAliveError
+// naming the option and value, with the *os.SyscallError "setsockopt" and
+// its errno inside (EINVAL for a time or count beyond the kernel's limits:
+// 32767 s, 127 probes).
+func setKeepAlive(c syscall.Conn, k keepAliveState) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
 		return err
 	}
-	return tc.SetKeepAlivePeriod(period)
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for i, v := range k.values() {
+			o := keepAliveOptions[i]
+			if err := syscall.SetsockoptInt(int(fd), o.level, o.opt, *v); err != nil {
+				serr = &keepAliveError{"set", o.name, *v, os.NewSyscallError("setsockopt", err)}
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	return serr
 }
+
+// A keepAliveError is a keep-alive option that could not be read or set.
+type keepAliveError struct {
+	op, option string
+	value      int
+	err        error // *os.SyscallError
+}
+
+func (e *keepAliveError) Error() string {
+	if e.op == "get" {
+		return "keep-alive: reading " + e.option + ": " + e.err.Error()
+	}
+	return "keep-alive: " + e.option + " " + strconv.Itoa(e.value) + ": " + e.err.Error()
+}
+
+func (e *keepAliveError) Unwrap() error { return e.err }
 
 // A ListenConfig listens in a stack with the options of a
 // [net.ListenConfig].
@@ -229,9 +394,16 @@ type ListenConfig struct {
 	// as net.ListenConfig.Control is: SO_REUSEPORT, SO_MARK,
 	// IP_FREEBIND, IP_TRANSPARENT...
 	Control func(network, address string, c syscall.RawConn) error
-	// KeepAlive is the TCP keep-alive period of accepted connections:
-	// zero means 15 s, negative turns keep-alives off.
+	// KeepAlive is the idle time before the first keep-alive probe of
+	// accepted TCP connections, as net.ListenConfig's and with the rules
+	// of Dialer.KeepAlive: zero means 15 s, negative disables keep-alives
+	// (an accepted connection keeps the listener's options: off, unless
+	// Control turned them on); ignored if KeepAliveConfig.Enable.
 	KeepAlive time.Duration
+	// KeepAliveConfig is the TCP keep-alive configuration of accepted
+	// connections, as Go 1.23's net.ListenConfig.KeepAliveConfig: used if
+	// its Enable is true (see Dialer.KeepAliveConfig).
+	KeepAliveConfig KeepAliveConfig
 }
 
 // ListenConfig returns a ListenConfig of the stack with no options set.
@@ -262,6 +434,19 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 		return nil, err
 	}
 	defer f.Close()
+	// Both zero is what the net package's own Accept does already
+	// (SO_KEEPALIVE, 15 s idle and interval; the count is 9 from Go 1.23
+	// on, the namespace's tcp_keepalive_probes before): the listener
+	// stays a *net.TCPListener. Otherwise each accepted connection gets
+	// its options over those it inherits from the listener, read here
+	// after Control.
+	var base keepAliveState
+	wrap := strings.HasPrefix(network, "tcp") && (lc.KeepAlive != 0 || lc.KeepAliveConfig != (KeepAliveConfig{}))
+	if wrap {
+		if base, err = readKeepAlive(f); err != nil {
+			return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
+		}
+	}
 	ln, err := net.FileListener(f)
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Addr: addr, Err: err}
@@ -270,10 +455,8 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 	case *net.UnixListener:
 		l.SetUnlinkOnClose(true)
 	case *net.TCPListener:
-		// Zero is what the net package's Accept does already: the
-		// listener stays a *net.TCPListener.
-		if lc.KeepAlive != 0 {
-			return &keepAliveListener{l, lc.KeepAlive}, nil
+		if wrap {
+			return &keepAliveListener{l, keepAliveOpts(lc.KeepAlive, lc.KeepAliveConfig, base)}, nil
 		}
 	}
 	return ln, nil
@@ -297,20 +480,23 @@ func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address strin
 	return pc, nil
 }
 
-// keepAliveListener sets the keep-alive of each accepted connection.
+// keepAliveListener sets the keep-alive options of each accepted
+// connection: those of its ListenConfig, over the listener's.
 type keepAliveListener struct {
 	*net.TCPListener
-	period time.Duration
+	opts keepAliveState
 }
 
+// Accept accepts a connection and sets its keep-alive options (the net
+// package's own Accept has set its default, 15 s, which this overrides).
 func (l *keepAliveListener) Accept() (net.Conn, error) {
 	c, err := l.TCPListener.AcceptTCP()
 	if err != nil {
 		return nil, err
 	}
-	if err := setKeepAlive(c, l.period); err != nil {
+	if err := setKeepAlive(c, l.opts); err != nil {
 		c.Close()
-		return nil, err
+		return nil, &net.OpError{Op: "accept", Net: l.Addr().Network(), Addr: l.Addr(), Err: err}
 	}
 	return c, nil
 }

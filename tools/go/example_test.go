@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 // The examples that make sockets assume two stacks, /dev/net/red and

@@ -1,3 +1,3 @@
-module msocket
+module msocket.invalid/msocket
 
 go 1.19

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 func TestHostOpenErrors(t *testing.T) {

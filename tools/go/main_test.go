@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 // The tests come in three groups, by name:

@@ -513,6 +513,12 @@ func (s *Stack) dialLiteral(ctx context.Context, d *Dialer, network, address str
 	if err := d.prepare(f, network, address, ep.domain); err != nil {
 		return nil, opErr(err)
 	}
+	// The keep-alive options as Control left them, before net.FileConn
+	// (which sets its own from Go 1.23 on).
+	base, ok, err := d.keepAliveBase(f, network)
+	if err != nil {
+		return nil, opErr(err)
+	}
 	if err := connect(ctx, f, ep.sa); err != nil {
 		return nil, opErr(err)
 	}
@@ -520,9 +526,11 @@ func (s *Stack) dialLiteral(ctx context.Context, d *Dialer, network, address str
 	if err != nil {
 		return nil, opErr(err)
 	}
-	if err := d.keepAlive(c); err != nil {
-		c.Close()
-		return nil, opErr(err)
+	if ok {
+		if err := d.keepAlive(c, base); err != nil {
+			c.Close()
+			return nil, opErr(err)
+		}
 	}
 	return c, nil
 }

@@ -34,7 +34,7 @@ import (
 	"testing"
 	"time"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 var stackNames = []string{"a", "b", "c"}
@@ -792,3 +792,147 @@ func TestRootMkstackFromFileNetnsFD(t *testing.T) {
 
 // soReuseport is SO_REUSEPORT, which package syscall does not name.
 const soReuseport = 15
+
+// keepAlive is a connection's SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL
+// and TCP_KEEPCNT, read back with getsockopt.
+type keepAlive struct{ on, idle, interval, count int }
+
+func keepAliveOf(t *testing.T, c syscall.Conn) keepAlive {
+	t.Helper()
+	return keepAlive{
+		sockopt(t, c, syscall.SOL_SOCKET, syscall.SO_KEEPALIVE),
+		sockopt(t, c, syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE),
+		sockopt(t, c, syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL),
+		sockopt(t, c, syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT),
+	}
+}
+
+// controls is a Control function running each of fns.
+func controls(fns ...func(string, string, syscall.RawConn) error) func(string, string, syscall.RawConn) error {
+	return func(network, address string, rc syscall.RawConn) error {
+		for _, f := range fns {
+			if err := f(network, address, rc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Dialer's and ListenConfig's KeepAlive and KeepAliveConfig, as Go 1.23's
+// net package has them, read back with getsockopt on connections dialed
+// from b and accepted in a, as a user: the defaults (15 s, 15 s, 9), a
+// KeepAlive period, a full config, negative fields that keep the
+// namespace's defaults or what Control set (on the listener: inherited by
+// accepted connections), a config not enabled (ignored), keep-alive
+// disabled, and a value the kernel refuses.
+func TestVMKeepAliveConfig(t *testing.T) {
+	stacks := openStacks(t)
+	a, b := stacks[0], stacks[1]
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// The namespaces' own defaults (tcp_keepalive_time, _intvl,
+	// _probes), from a new socket in each stack.
+	sysDefault := func(s *msocket.Stack) keepAlive {
+		f, err := s.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return keepAliveOf(t, f)
+	}
+	aDef, bDef := sysDefault(a), sysDefault(b)
+	if aDef.on != 0 || bDef.on != 0 || aDef.idle == 15 || bDef.idle == 15 {
+		t.Fatalf("a new socket's keep-alive: %+v in a, %+v in b; want off, and the system's idle time", aDef, bDef)
+	}
+	port := 7330
+	// check listens in a with lc, dials from b with d, and compares what
+	// each end has with dialed and accepted.
+	check := func(what string, lc *msocket.ListenConfig, d *msocket.Dialer, dialed, accepted keepAlive) {
+		t.Helper()
+		port++
+		addr := "10.8.1.1:" + strconv.Itoa(port)
+		lc.Stack, d.Stack = a, b
+		ln, err := lc.Listen(ctx, "tcp4", addr)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		defer ln.Close()
+		conn, err := d.DialContext(ctx, "tcp4", addr)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		defer conn.Close()
+		ac, err := ln.Accept()
+		if err != nil {
+			t.Fatalf("%s: accept: %v", what, err)
+		}
+		defer ac.Close()
+		if got := keepAliveOf(t, conn.(syscall.Conn)); got != dialed {
+			t.Errorf("%s: dialed %+v, want %+v", what, got, dialed)
+		}
+		if got := keepAliveOf(t, ac.(syscall.Conn)); got != accepted {
+			t.Errorf("%s: accepted %+v, want %+v", what, got, accepted)
+		}
+	}
+	defaults := keepAlive{1, 15, 15, 9}
+	off := func(def keepAlive) keepAlive { def.on = 0; return def }
+	check("zero: the net package's defaults",
+		&msocket.ListenConfig{}, &msocket.Dialer{}, defaults, defaults)
+	check("KeepAlive: the idle time, rounded up; interval and count the defaults",
+		&msocket.ListenConfig{KeepAlive: 40 * time.Second},
+		&msocket.Dialer{KeepAlive: 1500 * time.Millisecond},
+		keepAlive{1, 2, 15, 9}, keepAlive{1, 40, 15, 9})
+	check("KeepAliveConfig, every field (KeepAlive ignored)",
+		&msocket.ListenConfig{KeepAlive: -1,
+			KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: 61 * time.Second, Interval: 7 * time.Second, Count: 4}},
+		&msocket.Dialer{KeepAlive: time.Hour,
+			KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: 3 * time.Second, Interval: 2 * time.Second, Count: 5}},
+		keepAlive{1, 3, 2, 5}, keepAlive{1, 61, 7, 4})
+	check("KeepAliveConfig, zero fields: the defaults",
+		&msocket.ListenConfig{KeepAliveConfig: msocket.KeepAliveConfig{Enable: true}},
+		&msocket.Dialer{KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Count: 3}},
+		keepAlive{1, 15, 15, 3}, defaults)
+	check("KeepAliveConfig, negative fields: the namespace's defaults",
+		&msocket.ListenConfig{KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: -1, Interval: -1, Count: -1}},
+		&msocket.Dialer{KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: -1, Interval: 4 * time.Second, Count: -1}},
+		keepAlive{1, bDef.idle, 4, bDef.count}, keepAlive{1, aDef.idle, aDef.interval, aDef.count})
+	check("KeepAliveConfig, negative fields: what Control set (the listener's, for accepted connections)",
+		&msocket.ListenConfig{Control: controls(setsockopt(syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, 100),
+			setsockopt(syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL, 33)),
+			KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: -1, Interval: -1, Count: 6}},
+		&msocket.Dialer{Control: setsockopt(syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT, 8),
+			KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: time.Minute, Count: -1}},
+		keepAlive{1, 60, 15, 8}, keepAlive{1, 100, 33, 6})
+	check("KeepAliveConfig not enabled: ignored (KeepAlive's defaults)",
+		&msocket.ListenConfig{KeepAliveConfig: msocket.KeepAliveConfig{Idle: time.Minute, Count: 2}},
+		&msocket.Dialer{KeepAliveConfig: msocket.KeepAliveConfig{Interval: time.Minute}},
+		defaults, defaults)
+	check("disabled: KeepAlive -1, KeepAliveConfig not enabled",
+		&msocket.ListenConfig{KeepAlive: -1, KeepAliveConfig: msocket.KeepAliveConfig{Idle: time.Minute}},
+		&msocket.Dialer{KeepAlive: -1},
+		off(bDef), off(aDef))
+	check("KeepAlive -1 leaves what Control set",
+		&msocket.ListenConfig{KeepAlive: -1, Control: setsockopt(syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, 1)},
+		&msocket.Dialer{KeepAlive: -1, Control: controls(setsockopt(syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, 1),
+			setsockopt(syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, 90))},
+		keepAlive{1, 90, bDef.interval, bDef.count}, keepAlive{1, aDef.idle, aDef.interval, aDef.count})
+
+	// The kernel takes at most 32767 s: the dial fails with EINVAL, and
+	// the error names the option.
+	ln, err := a.Listen("tcp4", "10.8.1.1:7340")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	d := &msocket.Dialer{Stack: b, KeepAliveConfig: msocket.KeepAliveConfig{Enable: true, Idle: 40000 * time.Second}}
+	conn, err := d.DialContext(ctx, "tcp4", "10.8.1.1:7340")
+	var oe *net.OpError
+	if err == nil {
+		conn.Close()
+		t.Error("an idle time of 40000 s: the dial succeeded")
+	} else if !errors.Is(err, syscall.EINVAL) || !errors.As(err, &oe) || oe.Op != "dial" ||
+		!strings.Contains(err.Error(), "TCP_KEEPIDLE 40000") {
+		t.Errorf("an idle time of 40000 s: %v; want a dial error, EINVAL from setsockopt TCP_KEEPIDLE 40000", err)
+	}
+}

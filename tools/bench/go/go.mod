@@ -2,6 +2,6 @@ module msocket-gobench
 
 go 1.19
 
-require msocket v0.0.0
+require msocket.invalid/msocket v0.1.0
 
-replace msocket => ../../go
+replace msocket.invalid/msocket => ../../go

@@ -33,7 +33,7 @@ import (
 	"syscall"
 	"time"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 const sysSetns = 308 // x86_64

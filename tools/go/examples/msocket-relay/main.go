@@ -21,7 +21,7 @@ import (
 	"os"
 	"sync"
 
-	"msocket"
+	"msocket.invalid/msocket"
 )
 
 func main() {
