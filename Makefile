@@ -408,7 +408,7 @@ uninstall-dkms:
 	@rmdir $(DESTDIR)$(dir $(DKMS_CACHE)) 2>/dev/null || true
 	@echo "  UNINSTALL $(DESTDIR)$(dkmsdir), $(DESTDIR)$(DKMS_CACHE)"
 
-dkms-check: deps
+dkms-check: deps selftests
 	@qemu/dkms-check
 
 # The Debian packages (debian/), built in the build root and checked with
