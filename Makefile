@@ -70,7 +70,8 @@ SELFTEST_COPIED := $(SELFTEST_SCRIPTS)
 PAYLOAD_TOOLS := tools
 endif
 
-.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools go-proxy python-tools vm-payload check \
+.PHONY: all module deps kernel selftests tools libmsocket mstack rust-tools go-tools go-proxy grpc-gopath grpc-vet \
+	python-tools vm-payload check \
 	check-arm64 demo shell \
 	bench stress stress-rt clippy fmt fmt-check checkpatch install install-check install-dkms uninstall-dkms \
 	dkms-check deb system-check clean help
@@ -261,14 +262,19 @@ $(BUILD)/bin/msocket-cni: $(CNI_SOURCES)
 # no part of the msocket module, which stays free of dependencies.
 GOCODE ?= /usr/share/gocode
 GRPC_GOPATH := $(abspath $(BUILD)/gopath)
-$(BUILD)/bin/msocket-grpc-health: tools/examples/grpc-health/main.go $(GO_SOURCES)
+GRPC_GO_ENV := GO111MODULE=off GOPATH=$(GRPC_GOPATH):$(GOCODE)
+grpc-gopath:
 	@test -d $(GOCODE)/src/google.golang.org/grpc/health || \
 		{ echo "no gRPC in $(GOCODE) (Debian's golang-google-grpc-dev): run qemu/deps" >&2; exit 1; }
-	@mkdir -p $(@D) $(GRPC_GOPATH)/src/msocket.invalid
+	@mkdir -p $(GRPC_GOPATH)/src/msocket.invalid
 	@ln -sfn $(CURDIR)/tools/go $(GRPC_GOPATH)/src/msocket.invalid/msocket
+$(BUILD)/bin/msocket-grpc-health: tools/examples/grpc-health/main.go $(GO_SOURCES) | grpc-gopath
+	@mkdir -p $(@D)
 	@echo "  GO      tools/examples/grpc-health (Debian's gRPC, GOPATH mode)"
-	@cd tools/examples/grpc-health && GO111MODULE=off GOPATH=$(GRPC_GOPATH):$(GOCODE) \
-		$(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+	@cd tools/examples/grpc-health && $(GRPC_GO_ENV) $(GO_BUILD_ENV) $(GO) build -o $(abspath $@) .
+# go vet of the example, in the same GOPATH (qemu/check's go-vet).
+grpc-vet: grpc-gopath
+	@cd tools/examples/grpc-health && $(GRPC_GO_ENV) GOFLAGS=-buildvcs=false $(GO) vet .
 go-tools: $(BUILD)/lib/msocket-tests/msocket-go.test $(BUILD)/bin/msocket-relay $(BUILD)/bin/msocket-cni \
 	$(BUILD)/bin/msocket-grpc-health
 # The package as a Go module proxy (the GOPROXY protocol's files) for `go
